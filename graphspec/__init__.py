@@ -1,0 +1,29 @@
+"""graphspec: describe a Keras functional model in YAML; validate it, order it, build it."""
+
+from graphspec.api import Checked, build, check, load
+from graphspec.errors import (
+    BuildError,
+    Diagnostic,
+    ExpectError,
+    GraphSpecError,
+    LoadError,
+    SpecError,
+)
+from graphspec.schema import Spec
+
+__version__ = "1.0.0"
+
+__all__ = [
+    "BuildError",
+    "Checked",
+    "Diagnostic",
+    "ExpectError",
+    "GraphSpecError",
+    "LoadError",
+    "Spec",
+    "SpecError",
+    "__version__",
+    "build",
+    "check",
+    "load",
+]

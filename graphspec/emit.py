@@ -1,0 +1,253 @@
+"""Stage 5, emit: the ordered graph IR → a keras.Model (the only module that imports Keras)."""
+
+from __future__ import annotations
+
+import os
+from collections.abc import Mapping
+from typing import Any
+
+from graphspec.errors import BuildError
+from graphspec.ir import (
+    ApplicationIR,
+    CompileIR,
+    GraphIR,
+    LayerIR,
+    Named,
+    NodeIR,
+    Origin,
+    OutputIR,
+    Program,
+    Ref,
+    SubGraphIR,
+    Use,
+)
+
+DEFAULT_MAX_PARAMS = 10**9
+
+_MODULES = {
+    "initializers": "initializers", "regularizers": "regularizers", "constraints": "constraints",
+    "activations": "activations", "losses": "losses", "metrics": "metrics",
+    "optimizers": "optimizers",
+}
+
+
+def _keras() -> Any:
+    os.environ.setdefault("TF_CPP_MIN_LOG_LEVEL", "3")
+    os.environ.setdefault("KERAS_BACKEND", "tensorflow")
+    import keras
+
+    return keras
+
+
+def _short(e: BaseException) -> str:
+    """Keras's own message, on one line, without the long call-argument dump."""
+    text = str(e).strip() or type(e).__name__
+    text = text.split("\n\nArguments received by", 1)[0]
+    return " ".join(text.split())
+
+
+def shape_of(value: Any) -> str:
+    if isinstance(value, list | tuple):
+        return "[" + ", ".join(shape_of(v) for v in value) + "]"
+    shape = getattr(value, "shape", None)
+    return str(tuple(shape)) if shape is not None else type(value).__name__
+
+
+class Emitter:
+    """Builds Keras objects for one program; shared callables are built once and reused."""
+
+    def __init__(self, program: Program, custom_objects: Mapping[str, Any]) -> None:
+        self.keras = _keras()
+        self.program = program
+        self.custom = dict(custom_objects)
+        self.built: dict[str, Any] = {}
+
+    def fail(self, origin: Origin, message: str, cause: BaseException) -> BuildError:
+        error = BuildError(origin.diagnostic(message))
+        error.__cause__ = cause
+        return error
+
+    # ---- objects ------------------------------------------------------------------------
+
+    def value(self, v: Any, owner: str, key: str) -> Any:
+        """A constructor argument: nested layers and named Keras objects become objects."""
+        if isinstance(v, LayerIR):
+            return self.layer(v, f"{owner}_{key}")
+        if isinstance(v, Named):
+            return self.named(v)
+        if isinstance(v, list):
+            return [self.value(x, owner, key) for x in v]
+        return v
+
+    def named(self, n: Named) -> Any:
+        if not n.kwargs:
+            return n.name
+        module = getattr(self.keras, _MODULES[n.kind])
+        return module.get({"class_name": n.name, "config": dict(n.kwargs)})
+
+    def layer(self, ir: LayerIR, name: str) -> Any:
+        cls = self.custom[ir.class_name] if ir.custom else getattr(self.keras.layers, ir.class_name)
+        args = [self.value(a, name, str(i)) for i, a in enumerate(ir.args)]
+        kwargs = {k: self.value(v, name, k) for k, v in ir.kwargs.items()}
+        try:
+            return cls(*args, name=name, **kwargs)
+        except Exception as e:
+            raise self.fail(ir.origin, f"Keras refused to construct {ir.class_name}: {_short(e)}",
+                            e) from e
+
+    def shared(self, use: Use) -> Any:
+        if use.key not in self.built:
+            entry = self.program.shared[use.key]
+            if isinstance(entry, LayerIR):
+                self.built[use.key] = self.layer(entry, use.shared_id)
+            elif isinstance(entry, ApplicationIR):
+                self.built[use.key] = self.application(entry, use.shared_id)
+            else:
+                self.built[use.key] = self.model(entry.graph)
+        return self.built[use.key]
+
+    def application(self, ir: ApplicationIR, name: str) -> Any:
+        factory = getattr(self.keras.applications, ir.name)
+        try:
+            return factory(name=name, **ir.kwargs)
+        except Exception as e:
+            raise self.fail(ir.origin, f"Keras refused to construct application {ir.name}: "
+                                       f"{_short(e)}", e) from e
+
+    # ---- graphs -------------------------------------------------------------------------
+
+    def model(self, graph: GraphIR) -> Any:
+        keras = self.keras
+        tensors: dict[str, Any] = {}
+        inputs = []
+        for i in graph.inputs:
+            try:
+                tensor = keras.Input(shape=i.shape, dtype=i.dtype, batch_size=i.batch_size,
+                                     sparse=i.sparse, name=i.id)
+            except Exception as e:
+                raise self.fail(i.origin, f"Keras refused the input: {_short(e)}", e) from e
+            tensors[i.id] = tensor
+            inputs.append(tensor)
+        for node in graph.nodes:
+            tensors[node.id] = self.call(node, tensors)
+        outputs = [self.output(o, tensors) for o in graph.outputs]
+        try:
+            return keras.Model(inputs[0] if len(inputs) == 1 else inputs,
+                               outputs[0] if len(outputs) == 1 else outputs, name=graph.name)
+        except Exception as e:
+            origin = graph.origin or graph.outputs[0].origin
+            raise self.fail(origin, f"Keras refused to make the model: {_short(e)}", e) from e
+
+    def fetch(self, tree: Any, tensors: dict[str, Any], node: NodeIR) -> Any:
+        if isinstance(tree, dict):
+            return {k: self.fetch(v, tensors, node) for k, v in tree.items()}
+        if isinstance(tree, list):
+            return [self.fetch(v, tensors, node) for v in tree]
+        value = tensors[tree.target]
+        if tree.index is None:
+            return value
+        if not isinstance(value, list | tuple) or tree.index >= len(value):
+            count = len(value) if isinstance(value, list | tuple) else 1
+            raise BuildError(node.origin.diagnostic(
+                f"'{tree}': '{tree.target}' has {count} output{'s' if count != 1 else ''}, "
+                f"so there is no output {tree.index}", path=(*node.origin.path, "inputs")))
+        return value[tree.index]
+
+    def call(self, node: NodeIR, tensors: dict[str, Any]) -> Any:
+        fn = self.layer(node.callable, node.id) if isinstance(node.callable, LayerIR) \
+            else self.shared(node.callable)
+        value = self.fetch(node.inputs, tensors, node)
+        try:
+            if isinstance(value, dict):
+                return fn(**value, **node.call)
+            return fn(value, **node.call)
+        except BuildError:
+            raise
+        except Exception as e:
+            raise self.fail(node.origin, f"Keras refused the call with inputs "
+                                         f"{_describe(node.inputs, tensors)}: {_short(e)}",
+                            e) from e
+
+    def output(self, o: OutputIR, tensors: dict[str, Any]) -> Any:
+        """The output tensor, renamed by an Identity layer when its producer has another name."""
+        tensor = tensors[o.ref.target]
+        if o.ref.index is not None:
+            tensor = tensor[o.ref.index]
+        history = getattr(tensor, "_keras_history", None)
+        producer = history[0].name if history else None
+        if producer == o.id:
+            return tensor
+        return self.keras.layers.Identity(name=o.id)(tensor)
+
+
+def _describe(tree: Any, tensors: dict[str, Any]) -> str:
+    if isinstance(tree, dict):
+        return "{" + ", ".join(f"{k}: {_describe(v, tensors)}" for k, v in tree.items()) + "}"
+    if isinstance(tree, list):
+        return "[" + ", ".join(_describe(v, tensors) for v in tree) + "]"
+    value = tensors.get(tree.target)
+    if tree.index is not None and isinstance(value, list | tuple) and tree.index < len(value):
+        value = value[tree.index]
+    return f"{tree} {shape_of(value)}"
+
+
+def compile_model(emitter: Emitter, model: Any, settings: CompileIR) -> None:
+    """Compile with the spec's optimizer, per-output losses, loss weights and metrics."""
+    named = emitter.named
+    loss: Any = None
+    if isinstance(settings.loss, dict):
+        loss = {k: named(v) for k, v in settings.loss.items()}
+    elif settings.loss is not None:
+        loss = named(settings.loss)
+    metrics = {k: [named(m) for m in ms] for k, ms in settings.metrics.items()}
+    if len(model.outputs) == 1 and metrics:
+        metrics = next(iter(metrics.values()))  # type: ignore[assignment]
+    model.compile(
+        optimizer=named(settings.optimizer),
+        loss=loss,
+        loss_weights=settings.loss_weights or None,
+        metrics=metrics or None,
+        **settings.flags,
+    )
+
+
+def count_declared(model: Any) -> int:
+    total = 0
+    for v in model.weights:
+        size = 1
+        for d in v.shape:
+            size *= int(d)
+        total += size
+    return total
+
+
+def emit(program: Program, custom_objects: Mapping[str, Any] | None = None,
+         max_params: int = DEFAULT_MAX_PARAMS) -> Any:
+    """Build the program's model; refuse it before allocating weights when over budget."""
+    emitter = Emitter(program, custom_objects or {})
+    from keras.src.backend.common import global_state
+    from keras.src.backend.common.stateless_scope import StatelessScope
+    from keras.src.backend.common.variables import initialize_all_variables
+
+    try:
+        with StatelessScope(initialize_variables=False):  # weights declared, not allocated
+            model = emitter.model(program.graph)
+            declared = count_declared(model)
+            if declared > max_params:
+                origin = program.graph.origin or program.graph.outputs[0].origin
+                raise BuildError(origin.diagnostic(
+                    f"the model would have {declared:,} parameters, over the budget of "
+                    f"{max_params:,} (raise it with --max-params)"))
+    except BaseException:
+        global_state.set_global_attribute("uninitialized_variables", [])
+        raise
+    initialize_all_variables()
+    if program.compile is not None:
+        try:
+            compile_model(emitter, model, program.compile)
+        except Exception as e:
+            origin = Origin(program.graph.origin.doc, ("compile",)) if program.graph.origin \
+                else program.graph.outputs[0].origin
+            raise emitter.fail(origin, f"Keras refused to compile: {_short(e)}", e) from e
+    return model
+

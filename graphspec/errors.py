@@ -1,0 +1,98 @@
+"""The error tree: one base exception carrying located diagnostics."""
+
+from __future__ import annotations
+
+import difflib
+from collections.abc import Iterable, Sequence
+from dataclasses import dataclass, field, replace
+from pathlib import Path
+from typing import Literal
+
+Severity = Literal["error", "warning"]
+SpecPath = tuple[str | int, ...]
+
+
+@dataclass(frozen=True)
+class Diagnostic:
+    """One problem, located in a spec file as precisely as is known."""
+
+    message: str
+    file: str = "<spec>"
+    line: int = 0
+    column: int = 0
+    path: SpecPath = ()
+    id: str | None = None
+    severity: Severity = "error"
+    notes: tuple[str, ...] = field(default=())
+
+    def format(self, source: str | None = None) -> str:
+        """`FILE:LINE:COL: error: MESSAGE`, then the source line with a caret when given."""
+        where = f"{self.file}:{self.line}:{self.column}" if self.line else self.file
+        text = f"{where}: {self.severity}: {self.message}"
+        if self.notes:
+            text += f" ({', '.join(self.notes)})"
+        if source is not None and self.line:
+            lines = source.splitlines()
+            if 0 < self.line <= len(lines):
+                src = lines[self.line - 1]
+                text += f"\n    {src}\n    {' ' * max(self.column - 1, 0)}^"
+        return text
+
+    def with_prefix(self, prefix: str) -> Diagnostic:
+        return replace(self, message=f"{prefix}{self.message}")
+
+
+class GraphSpecError(Exception):
+    """Base of every error graphspec raises; holds one or more diagnostics."""
+
+    def __init__(self, diagnostics: Diagnostic | Sequence[Diagnostic] | str):
+        if isinstance(diagnostics, str):
+            diagnostics = [Diagnostic(diagnostics)]
+        elif isinstance(diagnostics, Diagnostic):
+            diagnostics = [diagnostics]
+        self.diagnostics: list[Diagnostic] = list(diagnostics)
+        super().__init__("\n".join(d.format() for d in self.diagnostics))
+
+    @property
+    def errors(self) -> list[Diagnostic]:
+        return [d for d in self.diagnostics if d.severity == "error"]
+
+
+class LoadError(GraphSpecError):
+    """The file could not be read as a spec document (YAML, caps, tags, keys)."""
+
+
+class SpecError(GraphSpecError):
+    """The document is not a valid spec (schema, references, graph)."""
+
+
+class BuildError(GraphSpecError):
+    """Keras refused to build a node, or the built model breaks a stated fact."""
+
+
+class ExpectError(GraphSpecError):
+    """The built model does not match the spec's `expect` section."""
+
+
+class Problem(Exception):
+    """A bare message raised by low-level code; the caller adds the location."""
+
+
+def suggest(name: str, choices: Iterable[str]) -> str:
+    """'; did you mean X?' for the closest choice, or the empty string."""
+    pool = list(choices)
+    close = difflib.get_close_matches(name, pool, n=1, cutoff=0.6)
+    if not close:
+        lowered = {c.lower(): c for c in pool}
+        close = [lowered[m] for m in difflib.get_close_matches(name.lower(), list(lowered), n=1)]
+    return f"; did you mean '{close[0]}'?" if close else ""
+
+
+def display_path(file: str | Path, base: Path | None = None) -> str:
+    """A file name as the user would type it: relative to the working directory when inside."""
+    p = Path(file)
+    base = base or Path.cwd()
+    try:
+        return str(p.resolve().relative_to(base.resolve()))
+    except ValueError:
+        return str(p)

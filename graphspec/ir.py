@@ -1,0 +1,173 @@
+"""The graph IR: what resolve produces, order sorts and emit turns into Keras objects."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+from typing import Any, Union
+
+from graphspec.errors import Diagnostic, SpecPath
+from graphspec.load import Document
+
+
+@dataclass(frozen=True)
+class Origin:
+    """Where an IR element was written, and through which block uses it was reached."""
+
+    doc: Document
+    path: SpecPath
+    trace: str = ""
+    id: str | None = None
+
+    def diagnostic(self, message: str, *, path: SpecPath | None = None, key: bool = False,
+                   severity: str = "error") -> Diagnostic:
+        where = self.path if path is None else path
+        label = f"{self.trace}{self.id}: " if self.id else self.trace
+        return self.doc.diagnostic(where, f"{label}{message}", id=self.id, key=key,
+                                   severity=severity)
+
+
+@dataclass(frozen=True)
+class Ref:
+    """One value in the flat graph: node `target`'s output, or its output number `index`."""
+
+    target: str
+    index: int | None = None
+
+    def __str__(self) -> str:
+        return self.target if self.index is None else f"{self.target}.{self.index}"
+
+
+RefTree = Union[Ref, list["RefTree"]]
+"""A bare id of a multi-output block resolves to a list of refs."""
+
+InputsIR = Union[RefTree, dict[str, RefTree]]
+
+
+@dataclass
+class LayerIR:
+    """A new Keras layer: class name, positional and keyword constructor arguments."""
+
+    class_name: str
+    args: list[Any]
+    kwargs: dict[str, Any]
+    origin: Origin
+    custom: bool = False
+
+
+@dataclass(frozen=True)
+class Named:
+    """A Keras object given by name with keyword arguments (`{name: HeNormal, seed: 1}`)."""
+
+    kind: str
+    name: str
+    kwargs: tuple[tuple[str, Any], ...] = ()
+
+
+@dataclass
+class ApplicationIR:
+    """A keras.applications model, constructed with the given keyword arguments."""
+
+    name: str
+    kwargs: dict[str, Any]
+    origin: Origin
+
+
+@dataclass
+class SubGraphIR:
+    """A sub-model: an inline `graph:` or an included `spec:` file."""
+
+    graph: GraphIR
+    origin: Origin
+
+
+SharedIR = LayerIR | ApplicationIR | SubGraphIR
+
+
+@dataclass
+class Use:
+    """A call of the shared callable registered under `key`."""
+
+    key: str
+    shared_id: str
+
+
+@dataclass
+class NodeIR:
+    """One call in the flat graph; `id` is unique and is the Keras name of a new layer."""
+
+    id: str
+    callable: LayerIR | Use
+    inputs: InputsIR
+    call: dict[str, Any]
+    origin: Origin
+    order: int = 0
+
+    def references(self) -> list[Ref]:
+        found: list[Ref] = []
+        _collect(self.inputs, found)
+        return found
+
+
+def _collect(tree: Any, found: list[Ref]) -> None:
+    if isinstance(tree, Ref):
+        found.append(tree)
+    elif isinstance(tree, dict):
+        for v in tree.values():
+            _collect(v, found)
+    elif isinstance(tree, list):
+        for v in tree:
+            _collect(v, found)
+
+
+@dataclass
+class InputIR:
+    id: str
+    shape: tuple[int | None, ...]
+    dtype: str
+    batch_size: int | None
+    sparse: bool
+    origin: Origin
+
+
+@dataclass
+class OutputIR:
+    """A model output: its id (the output's name) and the value it is."""
+
+    id: str
+    ref: Ref
+    loss: Named | None
+    loss_weight: float | None
+    metrics: list[Named]
+    origin: Origin
+
+
+@dataclass
+class GraphIR:
+    """A flat graph: no blocks, no repeats, every reference resolved to a node or input."""
+
+    name: str
+    inputs: list[InputIR]
+    nodes: list[NodeIR]
+    outputs: list[OutputIR]
+    shared: dict[str, SharedIR] = field(default_factory=dict)
+    output_names: list[str] = field(default_factory=list)
+    origin: Origin | None = None
+
+
+@dataclass
+class CompileIR:
+    optimizer: Named
+    loss: Named | dict[str, Named] | None
+    loss_weights: dict[str, float]
+    metrics: dict[str, list[Named]]
+    flags: dict[str, Any]
+
+
+@dataclass
+class Program:
+    """Everything a build needs: the top graph, every shared callable, compile settings."""
+
+    graph: GraphIR
+    shared: dict[str, SharedIR]
+    compile: CompileIR | None
+    warnings: list[Diagnostic] = field(default_factory=list)

@@ -1,0 +1,300 @@
+"""Stage 1, load: YAML text → plain values with the line/column of every key and value."""
+
+from __future__ import annotations
+
+import math
+import re
+from collections.abc import Callable
+from dataclasses import dataclass, field, replace
+from pathlib import Path
+from typing import Any
+
+import yaml
+from yaml.nodes import MappingNode, Node, ScalarNode, SequenceNode
+from yaml.resolver import BaseResolver
+
+from graphspec.errors import Diagnostic, LoadError, SpecPath, display_path
+
+MAX_BYTES = 4 * 1024 * 1024
+MAX_DEPTH = 64
+MAX_VALUES = 1_000_000
+MAX_EVENTS = 2_000_000
+
+_PLAIN = "tag:graphspec,2024:plain"
+_Y = "tag:yaml.org,2002:"
+_STANDARD_TAGS = {f"{_Y}{t}" for t in ("str", "int", "float", "bool", "null", "seq", "map")}
+
+
+@dataclass(frozen=True)
+class Pos:
+    """A 1-based line and column."""
+
+    line: int
+    column: int
+
+
+@dataclass
+class Document:
+    """A loaded spec file: its values and where each one was written."""
+
+    file: str
+    text: str
+    data: Any
+    path: Path | None = None
+    positions: dict[SpecPath, Pos] = field(default_factory=dict)
+    key_positions: dict[SpecPath, Pos] = field(default_factory=dict)
+    notes: tuple[str, ...] = ()
+
+    def locate(self, path: SpecPath, key: bool = False) -> Pos:
+        """The position of `path`, or of its nearest located ancestor."""
+        p = tuple(path)
+        if key and p in self.key_positions:
+            return self.key_positions[p]
+        while p:
+            if p in self.positions:
+                return self.positions[p]
+            p = p[:-1]
+        return self.positions.get((), Pos(1, 1))
+
+    def diagnostic(
+        self, path: SpecPath, message: str, *, id: str | None = None, key: bool = False,
+        severity: str = "error",
+    ) -> Diagnostic:
+        pos = self.locate(path, key)
+        return Diagnostic(
+            message, self.file, pos.line, pos.column, tuple(path), id,
+            "warning" if severity == "warning" else "error", self.notes,
+        )
+
+
+class _CoreResolver(BaseResolver):
+    """Marks plain scalars for YAML 1.2 core resolution; the rest keep their tags."""
+
+    def resolve(self, kind: type, value: Any, implicit: Any) -> str:
+        if kind is ScalarNode:
+            return _PLAIN if implicit[0] else f"{_Y}str"
+        return f"{_Y}seq" if kind is SequenceNode else f"{_Y}map"
+
+
+try:
+    from yaml import CParser as _Parser
+
+    class _Loader(_Parser, _CoreResolver):  # type: ignore[misc,valid-type]
+        def __init__(self, stream: str) -> None:
+            _Parser.__init__(self, stream)
+            _CoreResolver.__init__(self)
+
+except ImportError:  # pragma: no cover - PyYAML built without libyaml
+    from yaml.composer import Composer
+    from yaml.parser import Parser
+    from yaml.reader import Reader
+    from yaml.scanner import Scanner
+
+    class _Loader(Reader, Scanner, Parser, Composer, _CoreResolver):  # type: ignore[no-redef]
+        def __init__(self, stream: str) -> None:
+            Reader.__init__(self, stream)
+            Scanner.__init__(self)
+            Parser.__init__(self)
+            Composer.__init__(self)
+            _CoreResolver.__init__(self)
+
+
+_INT10 = re.compile(r"[-+]?[0-9]+")
+_INT8 = re.compile(r"0o[0-7]+")
+_INT16 = re.compile(r"0x[0-9a-fA-F]+")
+_FLOAT = re.compile(r"[-+]?(\.[0-9]+|[0-9]+(\.[0-9]*)?)([eE][-+]?[0-9]+)?")
+_INF = re.compile(r"[-+]?\.(inf|Inf|INF)")
+_NAN = re.compile(r"\.(nan|NaN|NAN)")
+
+
+def core_scalar(text: str) -> Any:
+    """Resolve a plain scalar by the YAML 1.2 core schema."""
+    if text in ("", "~", "null", "Null", "NULL"):
+        return None
+    if text in ("true", "True", "TRUE"):
+        return True
+    if text in ("false", "False", "FALSE"):
+        return False
+    if _INT10.fullmatch(text):
+        return int(text, 10)
+    if _INT8.fullmatch(text):
+        return int(text[2:], 8)
+    if _INT16.fullmatch(text):
+        return int(text[2:], 16)
+    if _FLOAT.fullmatch(text):
+        return float(text)
+    if _INF.fullmatch(text):
+        return -math.inf if text.startswith("-") else math.inf
+    if _NAN.fullmatch(text):
+        return math.nan
+    return text
+
+
+def _tagged_scalar(tag: str, text: str) -> Any:
+    """A scalar with an explicit standard tag, e.g. `!!str 10` or `!!float 1`."""
+    kind = tag[len(_Y):]
+    if kind == "str":
+        return text
+    value = core_scalar(text)
+    checks: dict[str, Callable[[Any], bool]] = {
+        "int": lambda v: isinstance(v, int) and not isinstance(v, bool),
+        "float": lambda v: isinstance(v, int | float) and not isinstance(v, bool),
+        "bool": lambda v: isinstance(v, bool),
+        "null": lambda v: v is None,
+    }
+    if kind not in checks or not checks[kind](value):
+        raise ValueError(f"'{text}' is not a valid !!{kind}")
+    return float(value) if kind == "float" else value
+
+
+class _Builder:
+    """Turns a composed node tree into values, recording positions and collecting errors."""
+
+    def __init__(self, doc: Document) -> None:
+        self.doc = doc
+        self.count = 0
+        self.errors: list[Diagnostic] = []
+
+    def error(self, node: Node, path: SpecPath, message: str) -> None:
+        m = node.start_mark
+        self.errors.append(Diagnostic(message, self.doc.file, m.line + 1, m.column + 1, path))
+
+    def value(self, node: Node, path: SpecPath) -> Any:
+        self.count += 1
+        if self.count > MAX_VALUES:
+            raise _CapExceeded(
+                node, f"the document expands to more than {MAX_VALUES:,} values "
+                "(aliases expanding too far?)"
+            )
+        self.doc.positions.setdefault(path, Pos(node.start_mark.line + 1, node.start_mark.column + 1))
+        tag = node.tag
+        if tag != _PLAIN and tag not in _STANDARD_TAGS:
+            shown = tag.replace(_Y, "!!")
+            self.error(node, path, f"tag '{shown}' is not allowed: only the standard tags "
+                       "(str, int, float, bool, null, seq, map); no tag constructs objects")
+            return None
+        if isinstance(node, ScalarNode):
+            return self.scalar(node, path)
+        if isinstance(node, SequenceNode):
+            return [self.value(item, (*path, i)) for i, item in enumerate(node.value)]
+        return self.mapping(node, path)
+
+    def scalar(self, node: ScalarNode, path: SpecPath) -> Any:
+        if node.tag == _PLAIN:
+            return core_scalar(node.value)
+        try:
+            return _tagged_scalar(node.tag, node.value)
+        except ValueError as e:
+            self.error(node, path, str(e))
+            return None
+
+    def mapping(self, node: MappingNode, path: SpecPath) -> dict[str, Any]:
+        out: dict[str, Any] = {}
+        first: dict[str, Node] = {}
+        for key_node, value_node in node.value:
+            key = self.value(key_node, (*path, "<key>"))
+            if not isinstance(key, str):
+                self.error(key_node, path, f"keys must be strings, got {key!r}")
+                continue
+            if key in first:
+                prev = first[key].start_mark
+                self.error(key_node, (*path, key), f"duplicate key '{key}' "
+                           f"(first given at line {prev.line + 1}, column {prev.column + 1})")
+                continue
+            first[key] = key_node
+            m = key_node.start_mark
+            self.doc.key_positions[(*path, key)] = Pos(m.line + 1, m.column + 1)
+            out[key] = self.value(value_node, (*path, key))
+        return out
+
+
+class _CapExceeded(Exception):
+    def __init__(self, node_or_mark: Any, message: str) -> None:
+        self.mark = getattr(node_or_mark, "start_mark", node_or_mark)
+        super().__init__(message)
+
+
+def _check_events(text: str) -> None:
+    """Bound nesting depth and event count on the event stream, before any composing."""
+    parser = _Loader(text)
+    depth = events = 0
+    try:
+        while parser.check_event():
+            event = parser.get_event()
+            events += 1
+            if events > MAX_EVENTS:
+                raise _CapExceeded(event, f"the document has more than {MAX_EVENTS:,} YAML events")
+            if isinstance(event, yaml.CollectionStartEvent):
+                depth += 1
+                if depth > MAX_DEPTH:
+                    raise _CapExceeded(event, f"nesting deeper than {MAX_DEPTH} levels")
+            elif isinstance(event, yaml.CollectionEndEvent):
+                depth -= 1
+    finally:
+        parser.dispose()
+
+
+def _yaml_error(file: str, e: yaml.YAMLError) -> Diagnostic:
+    mark = getattr(e, "problem_mark", None) or getattr(e, "context_mark", None)
+    problem = getattr(e, "problem", None) or str(e)
+    context = getattr(e, "context", None)
+    message = f"invalid YAML: {context + ', ' if context else ''}{problem}"
+    if mark is None:
+        return Diagnostic(message, file)
+    return Diagnostic(message, file, mark.line + 1, mark.column + 1)
+
+
+def load_text(text: str, file: str = "<spec>", path: Path | None = None) -> Document:
+    """Parse YAML text into a Document; raises LoadError with every problem found."""
+    doc = Document(file=file, text=text, data=None, path=path)
+    if len(text.encode("utf-8", "surrogatepass")) > MAX_BYTES:
+        raise LoadError(Diagnostic(f"the file is larger than {MAX_BYTES:,} bytes", file, 1, 1))
+    try:
+        _check_events(text)
+        loader = _Loader(text)
+        try:
+            node = loader.get_single_node()
+        finally:
+            loader.dispose()
+        builder = _Builder(doc)
+        doc.data = builder.value(node, ()) if node is not None else None
+    except _CapExceeded as e:
+        m = e.mark
+        raise LoadError(Diagnostic(f"{e} (a cap of graphspec's loader)", file,
+                                   m.line + 1, m.column + 1)) from e
+    except yaml.YAMLError as e:
+        raise LoadError(_yaml_error(file, e)) from e
+    if builder.errors:
+        raise LoadError(builder.errors)
+    return doc
+
+
+def load_file(path: str | Path, notes: tuple[str, ...] = ()) -> Document:
+    """Read and parse one spec file (UTF-8, size-capped); `notes` say how it was included."""
+    try:
+        return _load_file(Path(path), notes)
+    except LoadError as e:
+        if not notes:
+            raise
+        raise LoadError([replace(d, notes=notes) for d in e.diagnostics]) from e
+
+
+def _load_file(path: Path, notes: tuple[str, ...]) -> Document:
+    p = Path(path)
+    shown = display_path(p)
+    try:
+        with p.open("rb") as f:
+            raw = f.read(MAX_BYTES + 1)
+    except OSError as e:
+        raise LoadError(Diagnostic(f"cannot read the file: {e.strerror or e}", shown)) from e
+    if len(raw) > MAX_BYTES:
+        raise LoadError(Diagnostic(f"the file is larger than {MAX_BYTES:,} bytes", shown, 1, 1))
+    try:
+        text = raw.decode("utf-8-sig")
+    except UnicodeDecodeError as e:
+        line = raw[: e.start].count(b"\n") + 1
+        col = e.start - (raw.rfind(b"\n", 0, e.start) + 1) + 1
+        raise LoadError(Diagnostic("the file is not valid UTF-8", shown, line, col)) from e
+    doc = load_text(text, shown, p.resolve())
+    doc.notes = notes
+    return doc

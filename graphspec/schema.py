@@ -1,0 +1,438 @@
+"""Stage 2, schema: the pydantic v2 models of a spec, and validation of a loaded document."""
+
+from __future__ import annotations
+
+import re
+from typing import Annotated, Any
+
+from pydantic import (
+    BaseModel,
+    PrivateAttr,
+    ConfigDict,
+    Field,
+    StringConstraints,
+    ValidationError,
+    field_validator,
+    model_validator,
+)
+
+from graphspec.errors import Diagnostic, SpecError, SpecPath, suggest
+from graphspec.load import Document
+
+ID_PATTERN = r"[A-Za-z_][A-Za-z0-9_]*"
+REF_PATTERN = rf"({ID_PATTERN})(?:\.([0-9]+|{ID_PATTERN}))?"
+ID_RE = re.compile(ID_PATTERN)
+REF_RE = re.compile(REF_PATTERN)
+
+Id = Annotated[str, StringConstraints(pattern=rf"^{ID_PATTERN}$")]
+Shape = list[Annotated[int, Field(ge=0)] | None]
+Named = str | dict[str, Any]
+"""A Keras name (`mse`) or `{name: …, <keyword arguments>}`."""
+
+Inputs = str | list[str] | dict[str, str | list[str]]
+
+
+def check_named(value: Any) -> Any:
+    """A Keras name or {name: …, kwargs}; never a Keras config with class_name or module."""
+    if isinstance(value, dict):
+        if "class_name" in value or "module" in value:
+            raise ValueError("a mapping with 'class_name' or 'module' is refused: "
+                             "write {name: ClassName, <keyword arguments>}")
+        if not isinstance(value.get("name"), str):
+            raise ValueError("a mapping here needs 'name': the Keras name of the object")
+    elif not isinstance(value, str):
+        raise ValueError(f"expected a Keras name or {{name: …}}, got {value!r}")
+    return value
+
+
+def check_reference(value: str) -> str:
+    if not isinstance(value, str) or not REF_RE.fullmatch(value):
+        raise ValueError(f"{value!r} is not a reference: expected an id, `id.K` or `id.NAME`")
+    return value
+
+
+def check_inputs(value: Any) -> Any:
+    """One reference, a list of references, or a mapping of call keywords to either."""
+    if isinstance(value, list):
+        for item in value:
+            check_reference(item)
+    elif isinstance(value, dict):
+        for key, item in value.items():
+            if isinstance(item, list):
+                for sub in item:
+                    check_reference(sub)
+            else:
+                check_reference(item)
+    else:
+        check_reference(value)
+    return value
+
+
+class Strict(BaseModel):
+    model_config = ConfigDict(extra="forbid", frozen=True)
+
+
+class Input(Strict):
+    """One model input: `{shape: [null, 128], dtype: int32}`."""
+
+    shape: Shape
+    dtype: str = "float32"
+    batch_size: Annotated[int, Field(ge=1)] | None = None
+    sparse: bool = False
+
+
+class LayerSpec(BaseModel):
+    """A layer constructed from `layer:`, `args:` and keyword arguments (no inputs)."""
+
+    model_config = ConfigDict(extra="allow", frozen=True)
+
+    layer: str
+    args: list[Any] = Field(default_factory=list)
+
+    @property
+    def kwargs(self) -> dict[str, Any]:
+        return dict(self.model_extra or {})
+
+    @model_validator(mode="after")
+    def _no_name(self) -> LayerSpec:
+        if "name" in (self.model_extra or {}):
+            raise ValueError("'name' is not accepted: the id is the Keras name")
+        return self
+
+
+class Node(BaseModel):
+    """One call of one callable: `layer:`, `use:` or `block:`, with its `inputs`."""
+
+    model_config = ConfigDict(extra="allow", frozen=True)
+
+    layer: str | None = None
+    use: Id | None = None
+    block: Id | None = None
+    inputs: Inputs
+    args: list[Any] = Field(default_factory=list)
+    call: dict[str, Any] = Field(default_factory=dict)
+    repeat: Annotated[int, Field(ge=1)] | None = None
+
+    _check_inputs = field_validator("inputs", mode="before")(check_inputs)
+
+    @property
+    def kwargs(self) -> dict[str, Any]:
+        return dict(self.model_extra or {})
+
+    @property
+    def kind(self) -> str:
+        return "layer" if self.layer is not None else "use" if self.use is not None else "block"
+
+    @model_validator(mode="after")
+    def _one_callable(self) -> Node:
+        given = [k for k in ("layer", "use", "block") if getattr(self, k) is not None]
+        if len(given) != 1:
+            which = " and ".join(f"'{k}'" for k in given) if given else "none"
+            raise ValueError(f"a node has exactly one of 'layer', 'use', 'block' (got {which})")
+        extra = self.model_extra or {}
+        if "name" in extra:
+            raise ValueError("'name' is not accepted: the node's id is its Keras name")
+        if self.use is not None:
+            bad = [k for k in ("args", "repeat") if k in self.model_fields_set] + list(extra)
+            if bad:
+                raise ValueError(f"a `use:` node takes no {', '.join(repr(b) for b in bad)}: "
+                                 "the shared entry is already constructed")
+        if self.block is not None and (self.args or self.call):
+            raise ValueError("a `block:` node takes no 'args' or 'call'; give block parameters")
+        return self
+
+
+class OutputOptions(Strict):
+    """Per-output training settings."""
+
+    loss: Named | None = None
+    loss_weight: float | None = None
+    metrics: list[Named] = Field(default_factory=list)
+
+    _check_loss = field_validator("loss", mode="before")(
+        lambda v: v if v is None else check_named(v))
+
+    @field_validator("metrics", mode="before")
+    @classmethod
+    def _check_metrics(cls, v: Any) -> Any:
+        return [check_named(m) for m in v] if isinstance(v, list) else v
+
+
+Outputs = list[Id] | dict[Id, OutputOptions | None]
+
+
+class Shared(BaseModel):
+    """A callable built once: a `layer:`, an `application:`, a `spec:` file or a `graph:`."""
+
+    model_config = ConfigDict(extra="allow", frozen=True)
+
+    layer: str | None = None
+    application: str | None = None
+    spec: str | None = None
+    graph: Graph | None = None
+    args: list[Any] = Field(default_factory=list)
+
+    @property
+    def kwargs(self) -> dict[str, Any]:
+        return dict(self.model_extra or {})
+
+    @property
+    def kind(self) -> str:
+        return next(k for k in ("layer", "application", "spec", "graph")
+                    if getattr(self, k) is not None)
+
+    @model_validator(mode="after")
+    def _one_kind(self) -> Shared:
+        given = [k for k in ("layer", "application", "spec", "graph") if getattr(self, k) is not None]
+        if len(given) != 1:
+            raise ValueError("a shared entry has exactly one of 'layer', 'application', "
+                             f"'spec', 'graph' (got {' and '.join(given) or 'none'})")
+        extra = self.model_extra or {}
+        if "name" in extra:
+            raise ValueError("'name' is not accepted: the shared id is its Keras name")
+        if given[0] in ("spec", "graph") and (extra or self.args):
+            raise ValueError(f"a `{given[0]}:` entry takes no other keys "
+                             f"(got {', '.join(map(repr, extra)) or 'args'})")
+        return self
+
+
+class Block(Strict):
+    """A parameterised template; its nodes are checked when it is expanded."""
+
+    params: dict[Id, Any] | None = None
+    inputs: list[Id]
+    nodes: dict[Id, dict[str, Any]]
+    outputs: list[Id] = Field(min_length=1)
+
+
+class Graph(Strict):
+    """Inputs, nodes and outputs, with the shared callables and blocks they may use."""
+
+    inputs: dict[Id, Input] = Field(min_length=1)
+    nodes: dict[Id, Node]
+    outputs: Outputs
+    shared: dict[Id, Shared] = Field(default_factory=dict)
+    blocks: dict[Id, Block] = Field(default_factory=dict)
+
+    @field_validator("outputs")
+    @classmethod
+    def _some_outputs(cls, v: Outputs) -> Outputs:
+        if not v:
+            raise ValueError("a graph needs at least one output")
+        return v
+
+    def output_options(self) -> dict[str, OutputOptions]:
+        if isinstance(self.outputs, list):
+            return {o: OutputOptions() for o in self.outputs}
+        return {k: v or OutputOptions() for k, v in self.outputs.items()}
+
+
+class Compile(Strict):
+    """`compile:`: optimizer, model-wide loss and metrics, and compile flags."""
+
+    optimizer: Named = "rmsprop"
+    loss: Named | dict[Id, Named] | None = None
+    loss_weights: dict[Id, float] | None = None
+    metrics: list[Named] | dict[Id, list[Named]] = Field(default_factory=list)
+    run_eagerly: bool | None = None
+    jit_compile: bool | str | None = None
+    steps_per_execution: Annotated[int, Field(ge=1)] | None = None
+
+    _check_optimizer = field_validator("optimizer", mode="before")(check_named)
+
+    @field_validator("loss", mode="before")
+    @classmethod
+    def _check_loss(cls, v: Any) -> Any:
+        """A model-wide loss, or Keras's dict form keyed by output id (no 'name' key)."""
+        if isinstance(v, dict) and "name" not in v and "class_name" not in v:
+            return {k: check_named(x) for k, x in v.items()}
+        return v if v is None else check_named(v)
+
+    @field_validator("metrics", mode="before")
+    @classmethod
+    def _check_metrics(cls, v: Any) -> Any:
+        if isinstance(v, dict):
+            return {k: [check_named(m) for m in x] if isinstance(x, list) else x
+                    for k, x in v.items()}
+        return [check_named(m) for m in v] if isinstance(v, list) else v
+
+
+class Fit(Strict):
+    """`fit:`: default training settings for `graphspec fit`."""
+
+    epochs: Annotated[int, Field(ge=1)] = 1
+    batch_size: Annotated[int, Field(ge=1)] | None = None
+    validation_split: Annotated[float, Field(ge=0, lt=1)] = 0.0
+    shuffle: bool = True
+
+
+class Expect(Strict):
+    """`expect:`: facts about the built model that `graphspec check` verifies."""
+
+    params: Annotated[int, Field(ge=0)] | None = None
+    trainable_params: Annotated[int, Field(ge=0)] | None = None
+    non_trainable_params: Annotated[int, Field(ge=0)] | None = None
+    output_shapes: dict[Id, list[int | None]] = Field(default_factory=dict)
+
+
+class Spec(Graph):
+    """A whole spec file, version 1."""
+
+    graphspec: int
+    name: str | None = None
+    description: str | None = None
+    compile: Compile | None = None
+    fit: Fit | None = None
+    expect: Expect | None = None
+    _document: Document | None = PrivateAttr(default=None)
+
+    @property
+    def document(self) -> Document | None:
+        """The loaded file this spec came from (positions for diagnostics), if any."""
+        return self._document
+
+    @field_validator("graphspec", mode="before")
+    @classmethod
+    def _version(cls, v: Any) -> Any:
+        if v != 1 or isinstance(v, bool) or not isinstance(v, int):
+            raise ValueError(f"unsupported version {v!r}: this graphspec reads version 1 "
+                             "(write `graphspec: 1`)")
+        return v
+
+
+Shared.model_rebuild()
+SECTION_FIELDS: dict[str, type[BaseModel]] = {
+    "": Spec, "inputs": Input, "outputs": OutputOptions, "shared": Shared, "blocks": Block,
+    "compile": Compile, "fit": Fit, "expect": Expect, "graph": Graph,
+}
+
+
+_BRANCH_TYPES: dict[str, type | tuple[type, ...]] = {
+    "list[": list, "dict[": dict, "str": str, "constrained-str": str, "int": int, "float": float,
+    "bool": bool, "none": type(None), "function-after[": dict, "function-before[": dict,
+}
+
+
+def _branch_matches(part: str, data: Any) -> bool:
+    """Whether a union-branch tag in a pydantic location fits the data's type there."""
+    for prefix, kind in _BRANCH_TYPES.items():
+        if part == prefix or (prefix.endswith("[") and part.startswith(prefix)):
+            return isinstance(data, kind)
+    if part[:1].isupper():
+        return isinstance(data, dict)
+    return True
+
+
+def _key_loc(err: Any) -> tuple[Any, ...]:
+    loc = tuple(err["loc"])
+    if loc and isinstance(loc[-1], str) and loc[-1].startswith("[key]"):
+        return (*loc[:-1], "<key>")
+    return loc
+
+
+def _data_path(data: Any, loc: tuple[Any, ...], strict: bool = True) -> SpecPath | None:
+    """The parts of a pydantic location that index into the data; None for a union branch
+    that does not fit the data's type (its errors are noise)."""
+    path: list[str | int] = []
+    for part in loc:
+        if isinstance(part, str) and part not in (data if isinstance(data, dict) else ()):
+            if strict and not _branch_matches(part, data):
+                return None
+            continue
+        if (isinstance(data, dict) and part in data) or (isinstance(data, list) and isinstance(part, int) and 0 <= part < len(data)):
+            data = data[part]
+            path.append(part)
+    return tuple(path)
+
+
+def _owner_model(path: SpecPath) -> type[BaseModel]:
+    """The model whose fields the mapping at `path` should have (for suggestions)."""
+    model: type[BaseModel] = Spec
+    for i, part in enumerate(path):
+        if part == "graph" and i and path[i - 2] == "shared":
+            model = Graph
+        elif isinstance(part, str) and part in SECTION_FIELDS and (i == 0 or model is not Spec):
+            nested = SECTION_FIELDS[part]
+            model = nested if nested not in (Input, Shared, Block, OutputOptions) else model
+        elif i and path[i - 1] in ("inputs", "shared", "blocks", "outputs") and i % 2 == 1:
+            model = SECTION_FIELDS[str(path[i - 1])]
+    return model
+
+
+def _message(err: Any, path: SpecPath) -> tuple[str, SpecPath, bool]:
+    """A readable message for one pydantic error, the path to point at, and whether it's a key."""
+    kind = err["type"]
+    loc = tuple(err["loc"])
+    if kind == "extra_forbidden":
+        key = str(loc[-1])
+        fields = list(_owner_model(path[:-1]).model_fields)
+        where = ".".join(map(str, path[:-1])) or "the top level"
+        return f"unknown key '{key}' in {where}{suggest(key, fields)}", path, True
+    if kind == "missing":
+        key = str(loc[-1])
+        owner = ".".join(map(str, path)) or "the top level"
+        return f"'{key}' is required in {owner}", path, True
+    msg = str(err["msg"]).removeprefix("Value error, ")
+    if kind == "string_pattern_mismatch" and path and path[-1] == "<key>":
+        msg = "ids must match [A-Za-z_][A-Za-z0-9_]*"
+    value = err.get("input")
+    if kind not in ("value_error",) and not isinstance(value, dict | list):
+        msg = f"{msg} (got {value!r})"
+    return msg, path, False
+
+
+def validate(doc: Document) -> Spec:
+    """Validate a loaded document against the schema; SpecError with every problem found."""
+    if not isinstance(doc.data, dict):
+        got = "an empty file" if doc.data is None else type(doc.data).__name__
+        raise SpecError(doc.diagnostic((), f"a spec is a mapping with `graphspec: 1` at the top, "
+                                           f"got {got}"))
+    try:
+        spec = Spec.model_validate(doc.data)
+    except ValidationError as e:
+        raise SpecError(_diagnostics(doc, e)) from e
+    spec._document = doc
+    return spec
+
+
+def _diagnostics(doc: Document, e: ValidationError, base: SpecPath = (),
+                 data: Any = None) -> list[Diagnostic]:
+    """Diagnostics for a pydantic error on `data`, the value found at `base` in `doc`."""
+    out: list[Diagnostic] = []
+    seen: set[tuple[SpecPath, str]] = set()
+    if data is None:
+        data = doc.data
+        for part in base:
+            data = data[part]
+    errors = e.errors()
+    located = [(err, _data_path(data, _key_loc(err))) for err in errors]
+    if all(path is None for _, path in located):  # no branch fits: report them all
+        located = [(err, _data_path(data, _key_loc(err), strict=False)) for err in errors]
+    for err, rel in located:
+        if rel is None:
+            continue
+        path = (*base, *rel)
+        msg, where, key = _message(err, path)
+        if (where, msg) in seen:
+            continue
+        seen.add((where, msg))
+        out.append(doc.diagnostic(where, msg, key=key, id=_id_of(where)))
+    return _drop_union_noise(out)
+
+
+def _id_of(path: SpecPath) -> str | None:
+    if len(path) >= 2 and path[0] in ("inputs", "nodes", "shared", "blocks", "outputs"):
+        return str(path[1])
+    return None
+
+
+def _drop_union_noise(diags: list[Diagnostic]) -> list[Diagnostic]:
+    """Of several errors at one place (one per union member), keep the most specific."""
+    by_place: dict[tuple[int, int], list[Diagnostic]] = {}
+    for d in diags:
+        by_place.setdefault((d.line, d.column), []).append(d)
+    out = []
+    for group in by_place.values():
+        specific = [d for d in group if "Input should be" not in d.message]
+        out.extend(specific or group[:1])
+    return out
