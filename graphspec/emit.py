@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import os
+import sys
 from collections.abc import Mapping
 from typing import Any
 
@@ -32,10 +33,24 @@ _MODULES = {
 
 
 def _keras() -> Any:
+    """Import Keras on the TensorFlow backend, keeping TensorFlow's C++ start-up chatter
+    (oneDNN, CUDA probing) off the terminal; Python errors still propagate."""
     os.environ.setdefault("TF_CPP_MIN_LOG_LEVEL", "3")
     os.environ.setdefault("KERAS_BACKEND", "tensorflow")
-    import keras
+    if "keras" in sys.modules:
+        return sys.modules["keras"]
+    saved = os.dup(2)
+    devnull = os.open(os.devnull, os.O_WRONLY)
+    try:
+        os.dup2(devnull, 2)
+        import keras
+        import tensorflow as tf
 
+        tf.config.list_physical_devices()  # probe devices now, while stderr is quiet
+    finally:
+        os.dup2(saved, 2)
+        os.close(saved)
+        os.close(devnull)
     return keras
 
 

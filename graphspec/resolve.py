@@ -231,6 +231,7 @@ class Resolver:
             self.node(nid, node, body, (*base, "nodes", nid), pending)
         nodes = self.connect(pending)
         outputs = self.outputs(graph, body, base)
+        self.check_names(inputs, nodes)
         own = {sid: shared for sid, (_, shared) in scope.shared.items()}
         ir = GraphIR(name, inputs, nodes, outputs, own, origin=Origin(doc, base))
         ir.output_names = [o.id for o in outputs]
@@ -249,6 +250,22 @@ class Resolver:
                         id=gid, key=True))
                 else:
                     seen[gid] = section
+
+    def check_names(self, inputs: list[InputIR], nodes: list[NodeIR]) -> None:
+        """Keras names must be unique in a model: expanded names may collide with other ids."""
+        names: dict[str, Origin] = {i.id: i.origin for i in inputs}
+        used: set[str] = set()  # shared layers: one name however often they are called
+        for node in nodes:
+            name = node.callable.shared_id if isinstance(node.callable, Use) else node.id
+            if isinstance(node.callable, Use) and name in used:
+                continue
+            first = names.setdefault(name, node.origin)
+            if first is not node.origin:
+                pos = first.doc.locate(first.path)
+                self.error(node.origin, f"the Keras layer name '{name}' is already taken by "
+                                        f"{first.trace}{first.id} ({first.doc.file}:{pos.line})")
+            if isinstance(node.callable, Use):
+                used.add(name)
 
     def connect(self, pending: list[Pending]) -> list[NodeIR]:
         """Resolve every pending node's inputs now that all local ids are known."""
