@@ -9,7 +9,7 @@ from typing import Any
 
 from graphspec.errors import Diagnostic, GraphSpecError
 from graphspec.ir import Program
-from graphspec.load import Document, load_file
+from graphspec.loader import Document, load_file
 from graphspec.order import order
 from graphspec.resolve import Options, resolve
 from graphspec.schema import Spec, validate

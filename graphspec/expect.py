@@ -5,7 +5,7 @@ from __future__ import annotations
 from typing import Any
 
 from graphspec.errors import Diagnostic, ExpectError
-from graphspec.load import Document
+from graphspec.loader import Document
 from graphspec.schema import Spec
 
 

@@ -6,7 +6,7 @@ from dataclasses import dataclass, field
 from typing import Any, Union
 
 from graphspec.errors import Diagnostic, SpecPath
-from graphspec.load import Document
+from graphspec.loader import Document
 
 
 @dataclass(frozen=True)

@@ -36,7 +36,7 @@ from graphspec.ir import (
     SubGraphIR,
     Use,
 )
-from graphspec.load import Document, load_file
+from graphspec.loader import Document, load_file
 from graphspec.schema import (
     REF_RE,
     Block,
@@ -124,6 +124,13 @@ class Binding:
 
     def compute(self, r: Resolver, chain: list[str]) -> RefTree | None:
         raise NotImplementedError
+
+
+class Broken(Binding):
+    """A node that had errors of its own: references to it add no further error."""
+
+    def compute(self, r: Resolver, chain: list[str]) -> RefTree | None:
+        return None
 
 
 class Fixed(Binding):
@@ -359,6 +366,7 @@ class Resolver:
     def node(self, nid: str, node: Node, body: Body, path: SpecPath,
              pending: list[Pending]) -> None:
         origin = Origin(body.doc, path, body.trace, nid)
+        body.locals[nid] = Broken(origin)  # replaced when the node resolves
         if node.block is not None:
             self.block_node(nid, node, body, path, origin, pending)
         elif node.use is not None:
@@ -448,7 +456,7 @@ class Resolver:
             kwargs[target] = converted
         args = [self.argument(name, str(i), v, origin, (*path, "args", i))
                 for i, v in enumerate(spec.args)]
-        if info is not None and not self.check_arity(info, spec, kwargs, origin, path):
+        if ok and info is not None and not self.check_arity(info, spec, kwargs, origin, path):
             ok = False
         return LayerIR(name, args, kwargs, origin, info is None) if ok else None
 

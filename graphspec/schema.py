@@ -17,7 +17,7 @@ from pydantic import (
 )
 
 from graphspec.errors import Diagnostic, SpecError, SpecPath, suggest
-from graphspec.load import Document
+from graphspec.loader import Document
 
 ID_PATTERN = r"[A-Za-z_][A-Za-z0-9_]*"
 REF_PATTERN = rf"({ID_PATTERN})(?:\.([0-9]+|{ID_PATTERN}))?"
