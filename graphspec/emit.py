@@ -18,8 +18,6 @@ from graphspec.ir import (
     Origin,
     OutputIR,
     Program,
-    Ref,
-    SubGraphIR,
     Use,
 )
 
@@ -214,14 +212,18 @@ def compile_model(emitter: Emitter, model: Any, settings: CompileIR) -> None:
         loss = {k: named(v) for k, v in settings.loss.items()}
     elif settings.loss is not None:
         loss = named(settings.loss)
-    metrics = {k: [named(m) for m in ms] for k, ms in settings.metrics.items()}
-    if len(model.outputs) == 1 and metrics:
-        metrics = next(iter(metrics.values()))  # type: ignore[assignment]
+    per_output = {k: [named(m) for m in ms] for k, ms in settings.metrics.items()}
+    metrics: Any = per_output or None
+    if len(model.outputs) == 1 and per_output:
+        metrics = next(iter(per_output.values()))
+    weights = None
+    if settings.loss_weights:  # Keras wants a weight for every output once one is given
+        weights = {name: settings.loss_weights.get(name, 1.0) for name in model.output_names}
     model.compile(
         optimizer=named(settings.optimizer),
         loss=loss,
-        loss_weights=settings.loss_weights or None,
-        metrics=metrics or None,
+        loss_weights=weights,
+        metrics=metrics,
         **settings.flags,
     )
 

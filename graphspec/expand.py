@@ -60,7 +60,7 @@ def _shared(entry: SharedIR) -> dict[str, Any]:
 
 
 def _node(node: NodeIR) -> dict[str, Any]:
-    out = _layer(node.callable) if isinstance(node.callable, LayerIR) \
+    out: dict[str, Any] = _layer(node.callable) if isinstance(node.callable, LayerIR) \
         else {"use": node.callable.shared_id}
     out["inputs"] = _ref(node.inputs)
     if node.call:
@@ -82,7 +82,8 @@ def _output_options(o: OutputIR) -> dict[str, Any] | None:
 def _graph(graph: GraphIR) -> dict[str, Any]:
     """A flat graph as spec data; outputs whose value has another name get an Identity node."""
     nodes = {n.id: _node(n) for n in graph.nodes}
-    inputs = {i.id: {"shape": list(i.shape), "dtype": i.dtype} for i in graph.inputs}
+    inputs: dict[str, dict[str, Any]] = {
+        i.id: {"shape": list(i.shape), "dtype": i.dtype} for i in graph.inputs}
     for i, spec in zip(graph.inputs, inputs.values(), strict=True):
         spec.update({k: v for k, v in (("batch_size", i.batch_size), ("sparse", i.sparse)) if v})
     for o in graph.outputs:

@@ -19,6 +19,10 @@ def _count(weights: list[Any]) -> int:
     return total
 
 
+def _shape(shape: list[int | None]) -> str:
+    return "[" + ", ".join("null" if d is None else str(d) for d in shape) + "]"
+
+
 def measured(model: Any) -> dict[str, Any]:
     """The facts `expect:` can state, measured on a built model."""
     shapes = [tuple(t.shape) for t in model.outputs]
@@ -49,8 +53,8 @@ def verify(spec: Spec, doc: Document, model: Any) -> list[Diagnostic]:
                                              f"{', '.join(facts['output_shapes'])})", key=True,
                                       id=oid))
         elif list(shape) != got:
-            out.append(doc.diagnostic(where, f"expected output '{oid}' of shape {shape}, "
-                                             f"the model gives {got}", id=oid))
+            out.append(doc.diagnostic(where, f"{oid}: expected output shape {_shape(shape)}, "
+                                             f"the model gives {_shape(got)}", id=oid))
     return out
 
 

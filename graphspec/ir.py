@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 from dataclasses import dataclass, field
-from typing import Any, Union
+from typing import Any
 
 from graphspec.errors import Diagnostic, SpecPath
 from graphspec.loader import Document
@@ -37,10 +37,10 @@ class Ref:
         return self.target if self.index is None else f"{self.target}.{self.index}"
 
 
-RefTree = Union[Ref, list["RefTree"]]
+RefTree = Ref | list["RefTree"]
 """A bare id of a multi-output block resolves to a list of refs."""
 
-InputsIR = Union[RefTree, dict[str, RefTree]]
+InputsIR = RefTree | dict[str, RefTree]
 
 
 @dataclass

@@ -77,9 +77,9 @@ class _CoreResolver(BaseResolver):
 
 
 try:
-    from yaml import CParser as _Parser
+    from yaml.cyaml import CParser as _Parser  # type: ignore[attr-defined]
 
-    class _Loader(_Parser, _CoreResolver):  # type: ignore[misc,valid-type]
+    class _Loader(_Parser, _CoreResolver):
         def __init__(self, stream: str) -> None:
             _Parser.__init__(self, stream)
             _CoreResolver.__init__(self)
@@ -107,8 +107,13 @@ _INF = re.compile(r"[-+]?\.(inf|Inf|INF)")
 _NAN = re.compile(r"\.(nan|NaN|NAN)")
 
 
+_MAYBE_SPECIAL = set("0123456789+-.~nNtTfF")
+
+
 def core_scalar(text: str) -> Any:
     """Resolve a plain scalar by the YAML 1.2 core schema."""
+    if text and text[0] not in _MAYBE_SPECIAL:
+        return text
     if text in ("", "~", "null", "Null", "NULL"):
         return None
     if text in ("true", "True", "TRUE"):
@@ -166,7 +171,8 @@ class _Builder:
                 node, f"the document expands to more than {MAX_VALUES:,} values "
                 "(aliases expanding too far?)"
             )
-        self.doc.positions.setdefault(path, Pos(node.start_mark.line + 1, node.start_mark.column + 1))
+        mark = node.start_mark
+        self.doc.positions.setdefault(path, Pos(mark.line + 1, mark.column + 1))
         tag = node.tag
         if tag != _PLAIN and tag not in _STANDARD_TAGS:
             shown = tag.replace(_Y, "!!")
@@ -177,6 +183,7 @@ class _Builder:
             return self.scalar(node, path)
         if isinstance(node, SequenceNode):
             return [self.value(item, (*path, i)) for i, item in enumerate(node.value)]
+        assert isinstance(node, MappingNode)
         return self.mapping(node, path)
 
     def scalar(self, node: ScalarNode, path: SpecPath) -> Any:

@@ -1,4 +1,4 @@
-"""The names a spec may use: Keras's public layers, applications, losses and the like (no TensorFlow)."""
+"""The names a spec may use: Keras's public layers, applications, losses… (no TensorFlow)."""
 
 from __future__ import annotations
 

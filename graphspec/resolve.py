@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 from dataclasses import dataclass, field
+from functools import partial
 from pathlib import Path
 from typing import Any
 
@@ -328,7 +329,7 @@ class Resolver:
     def unknown_reference(self, local: str, body: Body) -> str:
         message = f"unknown reference '{local}'"
         if body.scope.find_shared(local):
-            return f"{message}: '{local}' is a shared entry; call it from a node with `use: {local}`"
+            return f"{message}: '{local}' is a shared entry; call it with `use: {local}`"
         if body.scope.find_block(local):
             return f"{message}: '{local}' is a block; expand it from a node with `block: {local}`"
         where = "the block's inputs and nodes" if body.block else "the graph's inputs and nodes"
@@ -666,7 +667,8 @@ class Resolver:
                                    f"{'s' if len(formals) != 1 else ''} ({', '.join(formals)}),"
                                    f" got {len(raw)}", where)
                 return None
-            pairs = [(f, r, (*where, i)) for i, (f, r) in enumerate(zip(formals, raw, strict=True))]
+            pairs: list[tuple[str, Any, SpecPath]] = [
+                (f, r, (*where, i)) for i, (f, r) in enumerate(zip(formals, raw, strict=True))]
         else:
             unknown = [k for k in raw if k not in formals]
             missing = [f for f in formals if f not in raw]
@@ -677,7 +679,11 @@ class Resolver:
             if missing:
                 self.error(origin, f"block '{bdef.id}' input{'s' if len(missing) > 1 else ''} "
                                    f"{', '.join(missing)} not given", where)
-            if unknown or missing or any(isinstance(v, list) for v in raw.values()):
+            lists = [k for k, v in raw.items() if isinstance(v, list)]
+            for k in lists:
+                self.error(origin, f"block input '{k}' takes one reference, not a list",
+                           (*where, k))
+            if unknown or missing or lists:
                 return None
             pairs = [(f, raw[f], (*where, f)) for f in formals]
         return {f: Formal(r, outer, origin, w) for f, r, w in pairs
@@ -694,12 +700,7 @@ class Resolver:
                                    f"'{bdef.id}'", path, key=True)
                 continue
             problems: list[Diagnostic] = []
-
-            def report(rel: SpecPath, e: Problem, _o: Origin = origin,
-                       _p: SpecPath = path) -> None:
-                problems.append(_o.diagnostic(str(e), path=(*_p, *rel)))
-
-            data = substitute(raw, params, report)
+            data = substitute(raw, params, partial(_report, problems, origin, path))
             node = self.block_inner_node(data, bdef, path, origin, problems)
             if node is not None:
                 self.node(nid, node, body, path, pending)
@@ -826,3 +827,9 @@ def resolve(spec: Spec, doc: Document, options: Options = Options()) -> Program:
 def _sorted(diags: list[Diagnostic]) -> list[Diagnostic]:
     unique = list(dict.fromkeys(diags))
     return sorted(unique, key=lambda d: (d.file, d.line, d.column))
+
+
+def _report(problems: list[Diagnostic], origin: Origin, path: SpecPath, rel: SpecPath,
+            e: Problem) -> None:
+    """A substitution problem, located at the value inside the block's definition."""
+    problems.append(origin.diagnostic(str(e), path=(*path, *rel)))

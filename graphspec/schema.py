@@ -7,9 +7,9 @@ from typing import Annotated, Any
 
 from pydantic import (
     BaseModel,
-    PrivateAttr,
     ConfigDict,
     Field,
+    PrivateAttr,
     StringConstraints,
     ValidationError,
     field_validator,
@@ -57,7 +57,7 @@ def check_inputs(value: Any) -> Any:
         for item in value:
             check_reference(item)
     elif isinstance(value, dict):
-        for key, item in value.items():
+        for item in value.values():
             if isinstance(item, list):
                 for sub in item:
                     check_reference(sub)
@@ -183,7 +183,8 @@ class Shared(BaseModel):
 
     @model_validator(mode="after")
     def _one_kind(self) -> Shared:
-        given = [k for k in ("layer", "application", "spec", "graph") if getattr(self, k) is not None]
+        kinds = ("layer", "application", "spec", "graph")
+        given = [k for k in kinds if getattr(self, k) is not None]
         if len(given) != 1:
             raise ValueError("a shared entry has exactly one of 'layer', 'application', "
                              f"'spec', 'graph' (got {' and '.join(given) or 'none'})")
@@ -301,10 +302,6 @@ class Spec(Graph):
 
 
 Shared.model_rebuild()
-SECTION_FIELDS: dict[str, type[BaseModel]] = {
-    "": Spec, "inputs": Input, "outputs": OutputOptions, "shared": Shared, "blocks": Block,
-    "compile": Compile, "fit": Fit, "expect": Expect, "graph": Graph,
-}
 
 
 _BRANCH_TYPES: dict[str, type | tuple[type, ...]] = {
@@ -339,7 +336,8 @@ def _data_path(data: Any, loc: tuple[Any, ...], strict: bool = True) -> SpecPath
             if strict and not _branch_matches(part, data):
                 return None
             continue
-        if (isinstance(data, dict) and part in data) or (isinstance(data, list) and isinstance(part, int) and 0 <= part < len(data)):
+        in_list = isinstance(data, list) and isinstance(part, int) and 0 <= part < len(data)
+        if (isinstance(data, dict) and part in data) or in_list:
             data = data[part]
             path.append(part)
     return tuple(path)
@@ -347,16 +345,19 @@ def _data_path(data: Any, loc: tuple[Any, ...], strict: bool = True) -> SpecPath
 
 def _owner_model(path: SpecPath) -> type[BaseModel]:
     """The model whose fields the mapping at `path` should have (for suggestions)."""
-    model: type[BaseModel] = Spec
-    for i, part in enumerate(path):
-        if part == "graph" and i and path[i - 2] == "shared":
-            model = Graph
-        elif isinstance(part, str) and part in SECTION_FIELDS and (i == 0 or model is not Spec):
-            nested = SECTION_FIELDS[part]
-            model = nested if nested not in (Input, Shared, Block, OutputOptions) else model
-        elif i and path[i - 1] in ("inputs", "shared", "blocks", "outputs") and i % 2 == 1:
-            model = SECTION_FIELDS[str(path[i - 1])]
-    return model
+    base: type[BaseModel] = Spec
+    starts = [i for i in range(2, len(path)) if path[i] == "graph" and path[i - 2] == "shared"]
+    if starts:
+        base, path = Graph, path[starts[-1] + 1:]
+    sections: dict[str | int, type[BaseModel]] = {
+        "compile": Compile, "fit": Fit, "expect": Expect}
+    items: dict[str | int, type[BaseModel]] = {
+        "inputs": Input, "outputs": OutputOptions, "blocks": Block, "shared": Shared}
+    if len(path) == 1 and path[0] in sections:
+        return sections[path[0]]
+    if len(path) == 2 and path[0] in items:
+        return items[path[0]]
+    return base
 
 
 def _message(err: Any, path: SpecPath) -> tuple[str, SpecPath, bool]:

@@ -8,7 +8,7 @@ from typing import Any
 from graphspec.schema import Fit, Spec
 
 
-def arrays(spec: Spec, path: Path) -> tuple[dict[str, Any], dict[str, Any]]:
+def arrays(spec: Spec, path: Path) -> tuple[dict[str, Any], Any]:
     """Inputs and targets from an .npz file whose arrays are named by input and output ids."""
     import numpy as np
 
@@ -21,13 +21,14 @@ def arrays(spec: Spec, path: Path) -> tuple[dict[str, Any], dict[str, Any]]:
     if missing:
         raise ValueError(f"--data {path}: no array named {', '.join(missing)} "
                          f"(it has {', '.join(data) or 'none'})")
-    return {k: data[k] for k in spec.inputs}, {k: data[k] for k in outputs}
+    targets = {k: data[k] for k in outputs}
+    return {k: data[k] for k in spec.inputs}, targets if len(outputs) > 1 else targets[outputs[0]]
 
 
 def fit(spec: Spec, model: Any, path: Path, epochs: int | None = None,
         batch_size: int | None = None) -> Any:
     """Fit with `fit:` settings, overridden by the command line; returns the History."""
-    if model.optimizer is None or not getattr(model, "compiled", True):
+    if not getattr(model, "compiled", False):
         raise ValueError("the spec has no loss: give one in `compile:` or on its outputs")
     x, y = arrays(spec, path)
     settings = spec.fit or Fit()

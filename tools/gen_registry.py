@@ -64,8 +64,15 @@ def layer_entry(cls: type, base: type) -> dict[str, Any]:
 
 def main() -> int:
     import keras
-    from keras.src import activations, constraints, initializers, losses, metrics
-    from keras.src import optimizers, regularizers
+    from keras.src import (
+        activations,
+        constraints,
+        initializers,
+        losses,
+        metrics,
+        optimizers,
+        regularizers,
+    )
 
     layers = {
         name: layer_entry(obj, keras.layers.Layer)
@@ -78,7 +85,7 @@ def main() -> int:
     for name in sorted(dir(keras.applications)):
         obj = getattr(keras.applications, name)
         if name[0].isupper() and inspect.isfunction(obj):
-            positional, keyword, required, _, _ = _params(obj)
+            _, keyword, required, _, _ = _params(obj)
             apps[name] = {"keywords": keyword, "required": required}
     data = {
         "keras_version": keras.__version__,

@@ -1,0 +1,138 @@
+"""The command line, in-process: exit codes, diagnostics, and what `import` pulls in."""
+
+from __future__ import annotations
+
+import subprocess
+import sys
+from collections.abc import Callable
+from pathlib import Path
+
+import numpy as np
+import pytest
+
+from graphspec.cli import main
+from tests.conftest import ROOT
+
+Write = Callable[..., Path]
+
+GOOD = """
+graphspec: 1
+inputs: {x: {shape: [4]}}
+nodes:
+  d: {layer: Dense, units: 2, inputs: x}
+outputs: {d: {loss: mse}}
+fit: {epochs: 2, batch_size: 4}
+expect: {params: 10, output_shapes: {d: [null, 2]}}
+"""
+
+
+def run(capsys: pytest.CaptureFixture[str], *argv: str) -> tuple[int, str, str]:
+    code = main(list(argv))
+    out, err = capsys.readouterr()
+    return code, out, err
+
+
+def test_validate_ok_and_invalid(capsys: pytest.CaptureFixture[str], write_spec: Write) -> None:
+    good = write_spec(GOOD, "good.yaml")
+    bad = write_spec(GOOD.replace("Dense", "Dens"), "bad.yaml")
+    assert run(capsys, "validate", str(good)) == (0, "", "")
+    code, _out, err = run(capsys, "validate", str(good), str(bad))
+    assert code == 1
+    assert err.splitlines() == [
+        f"{bad}:4:14: error: d: unknown layer 'Dens'; did you mean 'Dense'?",
+        "      d: {layer: Dens, units: 2, inputs: x}",
+        "                 ^",
+    ]
+
+
+def test_warnings_pass_unless_strict(capsys: pytest.CaptureFixture[str], write_spec: Write) -> None:
+    spare = write_spec(GOOD.replace("nodes:\n", "nodes:\n  spare: {layer: ReLU, inputs: x}\n"))
+    code, _, err = run(capsys, "validate", "--no-source", str(spare))
+    assert (code, err) == (0, f"{spare}:4:10: warning: spare: no output depends on this node\n")
+    assert run(capsys, "validate", "--strict", "--no-source", str(spare))[0] == 1
+
+
+def test_usage_errors_exit_2(capsys: pytest.CaptureFixture[str], write_spec: Write) -> None:
+    with pytest.raises(SystemExit) as e:
+        main(["validate"])
+    assert e.value.code == 2
+    with pytest.raises(SystemExit) as e:
+        main(["frobnicate"])
+    assert e.value.code == 2
+    assert run(capsys, "validate", "--custom-objects", "nocolon", str(write_spec(GOOD)))[0] == 2
+    assert main([]) == 2
+
+
+def test_build_prints_summary_and_saves(capsys: pytest.CaptureFixture[str], write_spec: Write,
+                                        tmp_path: Path) -> None:
+    out_file = tmp_path / "out.keras"
+    code, out, err = run(capsys, "build", str(write_spec(GOOD)), "-o", str(out_file))
+    assert code == 0, err
+    assert "Total params: 10" in out and f"saved {out_file}" in out
+    assert out_file.stat().st_size > 0
+    assert run(capsys, "build", str(write_spec(GOOD)), "-o", str(tmp_path / "x.h5"))[0] == 2
+
+
+def test_check_reports_broken_expectations(capsys: pytest.CaptureFixture[str],
+                                           write_spec: Write) -> None:
+    good = write_spec(GOOD)
+    code, out, _ = run(capsys, "check", str(good))
+    assert (code, out) == (0, f"{good}: ok (10 parameters)\n")
+    wrong = write_spec(GOOD.replace("params: 10", "params: 11").replace("[null, 2]", "[null, 3]"),
+                       "wrong.yaml")
+    code, _, err = run(capsys, "check", "--no-source", str(wrong))
+    assert code == 1
+    assert err.splitlines() == [
+        f"{wrong}:7:18: error: expected params 11, the model has 10",
+        f"{wrong}:7:41: error: d: expected output shape [null, 3], the model gives [null, 2]",
+    ]
+
+
+def test_fit_on_npz(capsys: pytest.CaptureFixture[str], write_spec: Write, tmp_path: Path) -> None:
+    data = tmp_path / "data.npz"
+    np.savez(data, x=np.ones((8, 4), "float32"), d=np.zeros((8, 2), "float32"))
+    code, _out, err = run(capsys, "fit", str(write_spec(GOOD)), "--data", str(data), "--epochs", "1")
+    assert code == 0, err
+    np.savez(data, x=np.ones((8, 4), "float32"))
+    code, _, err = run(capsys, "fit", str(write_spec(GOOD)), "--data", str(data))
+    assert code == 2 and "no array named d" in err
+
+
+def test_expand_prints_a_spec(capsys: pytest.CaptureFixture[str]) -> None:
+    code, out, err = run(capsys, "expand", str(ROOT / "specs/seed/multi_output.yaml"))
+    assert code == 0, err
+    assert "  conv1d_2_1: {layer: Conv1D" in out or "_1: {layer: Conv1D" in out
+
+
+def _imports(code: str) -> set[str]:
+    """The top-level modules a fresh interpreter has imported after running `code`."""
+    probe = code + "\nimport sys\nprint(' '.join(sorted({m.split('.')[0] for m in sys.modules})))"
+    run = subprocess.run([sys.executable, "-c", probe], capture_output=True, text=True,
+                         cwd=ROOT, timeout=120)
+    assert run.returncode == 0, run.stderr
+    return set(run.stdout.split())
+
+
+HEAVY = {"tensorflow", "keras", "numpy", "jax", "torch"}
+
+
+def test_import_graphspec_stays_light() -> None:
+    assert _imports("import graphspec") & HEAVY == set()
+
+
+def test_help_and_validate_do_not_import_tensorflow() -> None:
+    spec = ROOT / "specs/seed/dual_camera.yaml"
+    for argv in (["--help"], ["validate", str(spec)], ["validate", "--help"]):
+        code = ("import sys\nfrom graphspec.cli import main\ntry:\n    sys.exitcode = "
+                f"main({argv!r})\nexcept SystemExit:\n    pass")
+        assert _imports(code) & HEAVY == set(), argv
+
+
+def test_python_dash_m_is_the_same_program() -> None:
+    run = subprocess.run([sys.executable, "-m", "graphspec", "validate",
+                          str(ROOT / "specs/seed/mlp.yaml")], capture_output=True, text=True,
+                         timeout=120)
+    assert (run.returncode, run.stdout, run.stderr) == (0, "", "")
+    run = subprocess.run([sys.executable, "-m", "graphspec", "--version"], capture_output=True,
+                         text=True, timeout=120)
+    assert run.stdout.startswith("graphspec ")
