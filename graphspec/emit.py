@@ -229,6 +229,7 @@ def compile_model(emitter: Emitter, model: Any, settings: CompileIR) -> None:
 
 
 def count_declared(model: Any) -> int:
+    """Parameters declared by the model's weights (counted from shapes: none is allocated)."""
     total = 0
     for v in model.weights:
         size = 1
@@ -236,6 +237,17 @@ def count_declared(model: Any) -> int:
             size *= int(d)
         total += size
     return total
+
+
+def over_budget(graph: GraphIR, model: Any, declared: int, budget: int) -> BuildError:
+    """The refusal, on the node whose layer declares the most parameters."""
+    largest = max(model.layers, key=count_declared)
+    node = next((n for n in graph.nodes if n.id == largest.name), None)
+    origin = node.origin if node else graph.origin or graph.outputs[0].origin
+    return BuildError(origin.diagnostic(
+        f"the model would have {declared:,} parameters, over the budget of {budget:,} "
+        f"(raise it with --max-params); the largest layer, '{largest.name}', has "
+        f"{count_declared(largest):,}"))
 
 
 def emit(program: Program, custom_objects: Mapping[str, Any] | None = None,
@@ -251,10 +263,7 @@ def emit(program: Program, custom_objects: Mapping[str, Any] | None = None,
             model = emitter.model(program.graph)
             declared = count_declared(model)
             if declared > max_params:
-                origin = program.graph.origin or program.graph.outputs[0].origin
-                raise BuildError(origin.diagnostic(
-                    f"the model would have {declared:,} parameters, over the budget of "
-                    f"{max_params:,} (raise it with --max-params)"))
+                raise over_budget(program.graph, model, declared, max_params)
     except BaseException:
         global_state.set_global_attribute("uninitialized_variables", [])
         raise

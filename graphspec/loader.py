@@ -245,6 +245,9 @@ def _yaml_error(file: str, e: yaml.YAMLError) -> Diagnostic:
     mark = getattr(e, "problem_mark", None) or getattr(e, "context_mark", None)
     problem = getattr(e, "problem", None) or str(e)
     context = getattr(e, "context", None)
+    opened = getattr(e, "context_mark", None)
+    if context and opened is not None and opened is not mark:
+        context += f" (opened at line {opened.line + 1}, column {opened.column + 1})"
     message = f"invalid YAML: {context + ', ' if context else ''}{problem}"
     if mark is None:
         return Diagnostic(message, file)

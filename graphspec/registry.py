@@ -44,6 +44,7 @@ class LayerInfo:
     keywords: tuple[str, ...]
     required: tuple[str, ...]
     varargs: bool
+    bools: tuple[str, ...]
     call: tuple[str, ...]
     call_required: tuple[str, ...]
     call_varkw: bool
@@ -72,7 +73,8 @@ def layer(name: str, custom: frozenset[str] = frozenset()) -> LayerInfo | None:
         raise Problem(f"unknown layer '{name}'{hint}")
     return LayerInfo(
         name, tuple(entry["positional"]), tuple(entry["keywords"]), tuple(entry["required"]),
-        entry["varargs"], tuple(entry["call"]), tuple(entry["call_required"]), entry["call_varkw"],
+        entry["varargs"], tuple(entry["bools"]), tuple(entry["call"]),
+        tuple(entry["call_required"]), entry["call_varkw"],
     )
 
 
@@ -94,7 +96,7 @@ def check_name(kind: str, name: str) -> None:
             return
     if name in names:
         return
-    singular = kind[:-1]
+    singular = kind.removesuffix("es") if kind == "losses" else kind.removesuffix("s")
     raise Problem(f"unknown {singular} '{name}'{suggest(name, pool)}")
 
 

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import re
 from dataclasses import dataclass, field
 from functools import partial
 from pathlib import Path
@@ -102,6 +103,10 @@ class Scope:
         return names
 
 
+BROKEN = LayerIR("<broken>", [], {}, Origin(Document("<broken>", "", None), ()))
+"""Stands for a shared entry that had errors of its own: its uses add none."""
+
+
 class Binding:
     """What a local id stands for; resolved lazily, once, with a guard against alias loops."""
 
@@ -162,6 +167,8 @@ class BlockValue(Binding):
         self.body, self.outputs = body, outputs
 
     def compute(self, r: Resolver, chain: list[str]) -> RefTree | None:
+        if any(o not in self.body.locals for o in self.outputs):
+            return None  # reported by check_block_outputs
         values = [r.lookup(o, self.body, self.body.origin_of(o), self.body.output_path(i), chain)
                   for i, o in enumerate(self.outputs)]
         if any(v is None for v in values):
@@ -207,6 +214,7 @@ class Resolver:
         self.errors: list[Diagnostic] = []
         self.shared: dict[str, SharedIR] = {}
         self.includes: list[Path] = []
+        self.duplicates: set[str] = set()
 
     def error(self, origin: Origin, message: str, path: SpecPath | None = None,
               key: bool = False) -> None:
@@ -224,8 +232,8 @@ class Resolver:
         for sid, entry in graph.shared.items():
             origin = Origin(doc, (*base, "shared", sid), id=sid)
             built = self.shared_entry(sid, entry, origin, scope, f"{key_prefix}{sid}")
+            scope.shared[sid] = (f"{key_prefix}{sid}", built or BROKEN)
             if built is not None:
-                scope.shared[sid] = (f"{key_prefix}{sid}", built)
                 self.shared[f"{key_prefix}{sid}"] = built
         body = Body(scope, doc, base)
         inputs = []
@@ -247,17 +255,20 @@ class Resolver:
 
     def check_namespace(self, graph: Graph, doc: Document, base: SpecPath) -> None:
         """Inputs, nodes, shared and blocks share one namespace per graph."""
-        seen: dict[str, str] = {}
-        for section in ("inputs", "nodes", "shared", "blocks"):
-            for gid in getattr(graph, section):
-                if gid in seen:
-                    pos = doc.locate((*base, seen[gid], gid), key=True)
-                    self.errors.append(doc.diagnostic(
-                        (*base, section, gid),
-                        f"duplicate id '{gid}': already used in {seen[gid]} (line {pos.line})",
-                        id=gid, key=True))
-                else:
-                    seen[gid] = section
+        entries = [(doc.locate((*base, section, gid), key=True), section, gid)
+                   for section in ("inputs", "nodes", "shared", "blocks")
+                   for gid in getattr(graph, section)]
+        seen: dict[str, tuple[str, int]] = {}
+        for pos, section, gid in sorted(entries, key=lambda e: (e[0].line, e[0].column)):
+            if gid in seen:
+                first, line = seen[gid]
+                self.duplicates.add(gid)
+                self.errors.append(doc.diagnostic(
+                    (*base, section, gid),
+                    f"duplicate id '{gid}': already used in {first} (line {line})",
+                    id=gid, key=True))
+            else:
+                seen[gid] = (section, pos.line)
 
     def check_names(self, inputs: list[InputIR], nodes: list[NodeIR]) -> None:
         """Keras names must be unique in a model: expanded names may collide with other ids."""
@@ -268,7 +279,7 @@ class Resolver:
             if isinstance(node.callable, Use) and name in used:
                 continue
             first = names.setdefault(name, node.origin)
-            if first is not node.origin:
+            if first is not node.origin and name not in self.duplicates:
                 pos = first.doc.locate(first.path)
                 self.error(node.origin, f"the Keras layer name '{name}' is already taken by "
                                         f"{first.trace}{first.id} ({first.doc.file}:{pos.line})")
@@ -386,9 +397,14 @@ class Resolver:
             hint = suggest(node.use, body.scope.visible("shared"))
             if body.scope.find_block(node.use):
                 hint = f": '{node.use}' is a block; write `block: {node.use}`"
+            if node.use in body.locals:
+                hint = (f": '{node.use}' is a node; to call its layer again, declare the layer "
+                        f"under `shared:` and `use:` it from both nodes")
             self.error(origin, f"unknown shared id '{node.use}'{hint}", (*path, "use"))
             return
         key, shared = found
+        if shared is BROKEN:  # its own errors are reported
+            return
         self.check_call(node, shared if isinstance(shared, LayerIR) else None, origin, path)
         names = shared.graph.output_names if isinstance(shared, SubGraphIR) else None
         flat = NodeIR(self.flat_id(nid, body), Use(key, node.use), Ref(nid), dict(node.call),
@@ -452,6 +468,12 @@ class Resolver:
                            (*path, key), key=True)
                 ok = False
                 continue
+            if info is not None and key in info.bools and isinstance(value, str):
+                self.error(origin, f"{name}'s '{key}' takes true or false, not the string "
+                                   f"'{value}' (YAML 1.2 reads yes/no/on/off as strings)",
+                           (*path, key))
+                ok = False
+                continue
             converted = self.argument(name, key, value, origin, (*path, key))
             ok = ok and converted is not _INVALID
             kwargs[target] = converted
@@ -478,6 +500,11 @@ class Resolver:
 
     def argument(self, layer: str, key: str, value: Any, origin: Origin, path: SpecPath) -> Any:
         """One constructor argument: nested layers, named Keras objects, file arguments."""
+        config = _keras_config(value)
+        if config is not None:
+            self.error(origin, f"a mapping with '{config}' is refused: Keras would deserialize "
+                               "it (write a layer as {layer: …}, an object as {name: …})", path)
+            return _INVALID
         if isinstance(value, dict) and "layer" in value:
             try:
                 spec = LayerSpec.model_validate(value)
@@ -630,9 +657,17 @@ class Resolver:
                          f"{body.trace}{nid} (block {bdef.id}{tag}) → ",
                          (*body.chain, bdef.id), bdef.block, dict(formals))
             self.expand(bdef, params, inner, pending)
+            self.check_block_outputs(bdef, inner)
             value = BlockValue(inner, list(bdef.block.outputs), origin)
         assert value is not None
         body.locals[nid] = value
+
+    def check_block_outputs(self, bdef: BlockDef, inner: Body) -> None:
+        for i, out in enumerate(bdef.block.outputs):
+            if out not in inner.locals:
+                origin = Origin(bdef.doc, (*bdef.path, "outputs", i), inner.trace)
+                self.error(origin, f"output '{out}' is none of the block's inputs and nodes"
+                                   f"{suggest(out, inner.locals)}")
 
     def block_params(self, bdef: BlockDef, node: Node, origin: Origin,
                      path: SpecPath) -> dict[str, Any] | None:
@@ -678,7 +713,7 @@ class Resolver:
                            (*where, k), key=True)
             if missing:
                 self.error(origin, f"block '{bdef.id}' input{'s' if len(missing) > 1 else ''} "
-                                   f"{', '.join(missing)} not given", where)
+                                   f"{', '.join(repr(m) for m in missing)} not given", where)
             lists = [k for k, v in raw.items() if isinstance(v, list)]
             for k in lists:
                 self.error(origin, f"block input '{k}' takes one reference, not a list",
@@ -699,6 +734,7 @@ class Resolver:
                 self.error(origin, f"duplicate id '{nid}': already a formal input of block "
                                    f"'{bdef.id}'", path, key=True)
                 continue
+            body.locals[nid] = Broken(origin)  # replaced when the node resolves
             problems: list[Diagnostic] = []
             data = substitute(raw, params, partial(_report, problems, origin, path))
             node = self.block_inner_node(data, bdef, path, origin, problems)
@@ -721,10 +757,13 @@ class Resolver:
 
     def outputs(self, graph: Graph, body: Body, base: SpecPath) -> list[OutputIR]:
         result = []
-        for oid, options in graph.output_options().items():
-            idx = list(graph.output_options()).index(oid)
+        for idx, (oid, options) in enumerate(graph.output_options().items()):
             where = (*base, "outputs", oid if isinstance(graph.outputs, dict) else idx)
             origin = Origin(body.doc, where, id=oid)
+            loss = self.named("losses", options.loss, origin, (*where, "loss")) \
+                if options.loss is not None else None
+            metrics = [self.named("metrics", m, origin, (*where, "metrics", i))
+                       for i, m in enumerate(options.metrics)]
             if oid not in body.locals:
                 self.error(origin, f"output '{oid}' is not a node or input of the graph"
                                    f"{suggest(oid, body.locals)}", where,
@@ -735,12 +774,8 @@ class Resolver:
                 self.error(origin, f"output '{oid}' has {len(ref)} values (a block with several "
                                    "outputs): make each one an output of its own node", where)
                 continue
-            if ref is None:
+            if ref is None or loss is _INVALID or _INVALID in metrics:
                 continue
-            loss = self.named("losses", options.loss, origin, (*where, "loss")) \
-                if options.loss is not None else None
-            metrics = [self.named("metrics", m, origin, (*where, "metrics", i))
-                       for i, m in enumerate(options.metrics)]
             result.append(OutputIR(oid, ref, loss, options.loss_weight, metrics, origin))
         return result
 
@@ -824,12 +859,32 @@ def resolve(spec: Spec, doc: Document, options: Options = Options()) -> Program:
     return Program(graph, r.shared, compiled)
 
 
+_REPEAT = re.compile(r", repeat \d+ of \d+\)")
+
+
 def _sorted(diags: list[Diagnostic]) -> list[Diagnostic]:
-    unique = list(dict.fromkeys(diags))
-    return sorted(unique, key=lambda d: (d.file, d.line, d.column))
+    """In file order; one report for the same error in every copy of a repeated block."""
+    unique: dict[tuple[str, int, int, str], Diagnostic] = {}
+    for d in diags:
+        unique.setdefault((d.file, d.line, d.column, _REPEAT.sub(")", d.message)), d)
+    return sorted(unique.values(), key=lambda d: (d.file, d.line, d.column))
 
 
 def _report(problems: list[Diagnostic], origin: Origin, path: SpecPath, rel: SpecPath,
             e: Problem) -> None:
     """A substitution problem, located at the value inside the block's definition."""
     problems.append(origin.diagnostic(str(e), path=(*path, *rel)))
+
+
+def _keras_config(value: Any) -> str | None:
+    """'class_name' or 'module' when `value` holds a Keras serialization config anywhere."""
+    if isinstance(value, dict):
+        for key in ("class_name", "module"):
+            if key in value:
+                return key
+        values: Any = value.values()
+    elif isinstance(value, list):
+        values = value
+    else:
+        return None
+    return next((k for v in values if (k := _keras_config(v)) is not None), None)

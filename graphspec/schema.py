@@ -15,6 +15,7 @@ from pydantic import (
     field_validator,
     model_validator,
 )
+from pydantic_core import PydanticCustomError
 
 from graphspec.errors import Diagnostic, SpecError, SpecPath, suggest
 from graphspec.loader import Document
@@ -30,6 +31,10 @@ Named = str | dict[str, Any]
 """A Keras name (`mse`) or `{name: …, <keyword arguments>}`."""
 
 Inputs = str | list[str] | dict[str, str | list[str]]
+DTYPES = ("bfloat16", "bool", "complex128", "complex64", "float16", "float32", "float64",
+          "float8_e4m3fn", "float8_e5m2", "int16", "int32", "int64", "int8", "string", "uint16",
+          "uint32", "uint64", "uint8")
+"""Keras's allowed dtypes (keras.src.backend.common.dtypes.ALLOWED_DTYPES)."""
 
 
 def check_named(value: Any) -> Any:
@@ -68,6 +73,11 @@ def check_inputs(value: Any) -> Any:
     return value
 
 
+def refuse_name(value: Any, what: str) -> Any:
+    raise PydanticCustomError("forbidden_key", "'name' is not accepted: the {what} is its "
+                              "Keras name", {"what": what})
+
+
 class Strict(BaseModel):
     model_config = ConfigDict(extra="forbid", frozen=True)
 
@@ -79,6 +89,13 @@ class Input(Strict):
     dtype: str = "float32"
     batch_size: Annotated[int, Field(ge=1)] | None = None
     sparse: bool = False
+
+    @field_validator("dtype")
+    @classmethod
+    def _known_dtype(cls, v: str) -> str:
+        if v not in DTYPES:
+            raise ValueError(f"unknown dtype '{v}'{suggest(v, DTYPES)}")
+        return v
 
 
 class LayerSpec(BaseModel):
@@ -93,11 +110,8 @@ class LayerSpec(BaseModel):
     def kwargs(self) -> dict[str, Any]:
         return dict(self.model_extra or {})
 
-    @model_validator(mode="after")
-    def _no_name(self) -> LayerSpec:
-        if "name" in (self.model_extra or {}):
-            raise ValueError("'name' is not accepted: the id is the Keras name")
-        return self
+    name: Any = None
+    _no_name = field_validator("name", mode="before")(lambda v: refuse_name(v, "id"))
 
 
 class Node(BaseModel):
@@ -112,8 +126,10 @@ class Node(BaseModel):
     args: list[Any] = Field(default_factory=list)
     call: dict[str, Any] = Field(default_factory=dict)
     repeat: Annotated[int, Field(ge=1)] | None = None
+    name: Any = None
 
     _check_inputs = field_validator("inputs", mode="before")(check_inputs)
+    _no_name = field_validator("name", mode="before")(lambda v: refuse_name(v, "node's id"))
 
     @property
     def kwargs(self) -> dict[str, Any]:
@@ -130,8 +146,6 @@ class Node(BaseModel):
             which = " and ".join(f"'{k}'" for k in given) if given else "none"
             raise ValueError(f"a node has exactly one of 'layer', 'use', 'block' (got {which})")
         extra = self.model_extra or {}
-        if "name" in extra:
-            raise ValueError("'name' is not accepted: the node's id is its Keras name")
         if self.use is not None:
             bad = [k for k in ("args", "repeat") if k in self.model_fields_set] + list(extra)
             if bad:
@@ -171,6 +185,9 @@ class Shared(BaseModel):
     spec: str | None = None
     graph: Graph | None = None
     args: list[Any] = Field(default_factory=list)
+    name: Any = None
+
+    _no_name = field_validator("name", mode="before")(lambda v: refuse_name(v, "shared id"))
 
     @property
     def kwargs(self) -> dict[str, Any]:
@@ -189,8 +206,6 @@ class Shared(BaseModel):
             raise ValueError("a shared entry has exactly one of 'layer', 'application', "
                              f"'spec', 'graph' (got {' and '.join(given) or 'none'})")
         extra = self.model_extra or {}
-        if "name" in extra:
-            raise ValueError("'name' is not accepted: the shared id is its Keras name")
         if given[0] in ("spec", "graph") and (extra or self.args):
             raise ValueError(f"a `{given[0]}:` entry takes no other keys "
                              f"(got {', '.join(map(repr, extra)) or 'args'})")
@@ -321,9 +336,11 @@ def _branch_matches(part: str, data: Any) -> bool:
 
 
 def _key_loc(err: Any) -> tuple[Any, ...]:
+    """The error's location; an error about a mapping key is located at the key itself."""
     loc = tuple(err["loc"])
-    if loc and isinstance(loc[-1], str) and loc[-1].startswith("[key]"):
-        return (*loc[:-1], "<key>")
+    if loc and isinstance(loc[-1], str) and loc[-1] == "[key]":
+        err["__key__"] = True
+        return loc[:-1]
     return loc
 
 
@@ -360,22 +377,27 @@ def _owner_model(path: SpecPath) -> type[BaseModel]:
     return base
 
 
-def _message(err: Any, path: SpecPath) -> tuple[str, SpecPath, bool]:
+def _message(err: Any, path: SpecPath, labelled: bool) -> tuple[str, SpecPath, bool]:
     """A readable message for one pydantic error, the path to point at, and whether it's a key."""
     kind = err["type"]
     loc = tuple(err["loc"])
     if kind == "extra_forbidden":
         key = str(loc[-1])
         fields = list(_owner_model(path[:-1]).model_fields)
-        where = ".".join(map(str, path[:-1])) or "the top level"
-        return f"unknown key '{key}' in {where}{suggest(key, fields)}", path, True
+        where = "" if labelled else " in " + (".".join(map(str, path[:-1])) or "the top level")
+        return f"unknown key '{key}'{where}{suggest(key, fields)}", path, True
     if kind == "missing":
         key = str(loc[-1])
-        owner = ".".join(map(str, path)) or "the top level"
-        return f"'{key}' is required in {owner}", path, True
+        where = "" if labelled else " in " + (".".join(map(str, path)) or "the top level")
+        return f"'{key}' is required{where}", path, True
     msg = str(err["msg"]).removeprefix("Value error, ")
-    if kind == "string_pattern_mismatch" and path and path[-1] == "<key>":
+    if kind == "forbidden_key":
+        return msg, path, True
+    if kind == "string_pattern_mismatch" and err.get("ctx", {}).get("pattern") == f"^{ID_PATTERN}$":
         msg = "ids must match [A-Za-z_][A-Za-z0-9_]*"
+    field = next((p for p in reversed(path) if isinstance(p, str)), None)
+    if msg.startswith("Input should") and field:
+        msg = f"'{field}' should" + msg.removeprefix("Input should")
     value = err.get("input")
     if kind not in ("value_error",) and not isinstance(value, dict | list):
         msg = f"{msg} (got {value!r})"
@@ -385,7 +407,9 @@ def _message(err: Any, path: SpecPath) -> tuple[str, SpecPath, bool]:
 def validate(doc: Document) -> Spec:
     """Validate a loaded document against the schema; SpecError with every problem found."""
     if not isinstance(doc.data, dict):
-        got = "an empty file" if doc.data is None else type(doc.data).__name__
+        kinds = {list: "a list", str: "a string", int: "a number", float: "a number",
+                 bool: "a boolean"}
+        got = "an empty file" if doc.data is None else kinds.get(type(doc.data), "a scalar")
         raise SpecError(doc.diagnostic((), f"a spec is a mapping with `graphspec: 1` at the top, "
                                            f"got {got}"))
     try:
@@ -397,8 +421,9 @@ def validate(doc: Document) -> Spec:
 
 
 def _diagnostics(doc: Document, e: ValidationError, base: SpecPath = (),
-                 data: Any = None) -> list[Diagnostic]:
-    """Diagnostics for a pydantic error on `data`, the value found at `base` in `doc`."""
+                 data: Any = None, label: bool = True) -> list[Diagnostic]:
+    """Diagnostics for a pydantic error on `data`, the value found at `base` in `doc`;
+    `label` starts each message with the id it concerns (callers that know more say it)."""
     out: list[Diagnostic] = []
     seen: set[tuple[SpecPath, str]] = set()
     if data is None:
@@ -413,18 +438,29 @@ def _diagnostics(doc: Document, e: ValidationError, base: SpecPath = (),
         if rel is None:
             continue
         path = (*base, *rel)
-        msg, where, key = _message(err, path)
+        owner = None if err.get("__key__") else _id_of(path)
+        msg, where, key = _message(err, path, labelled=label and owner is not None)
+        key = key or bool(err.get("__key__"))
         if (where, msg) in seen:
             continue
         seen.add((where, msg))
-        out.append(doc.diagnostic(where, msg, key=key, id=_id_of(where)))
-    return _drop_union_noise(out)
+        if label and owner is not None:
+            msg = f"{owner}: {msg}"
+        out.append(doc.diagnostic(where, msg, key=key, id=owner))
+    return sorted(_drop_union_noise(out), key=lambda d: (d.line, d.column))
 
 
 def _id_of(path: SpecPath) -> str | None:
-    if len(path) >= 2 and path[0] in ("inputs", "nodes", "shared", "blocks", "outputs"):
-        return str(path[1])
-    return None
+    """The innermost input, node, shared, block or output id on a path."""
+    found: str | None = None
+    for i in range(len(path) - 1):
+        graph_level = i == 0 or path[i - 1] == "graph"
+        if graph_level and path[i] in _SECTIONS and isinstance(path[i + 1], str):
+            found = str(path[i + 1])
+    return found
+
+
+_SECTIONS = ("inputs", "nodes", "shared", "blocks", "outputs")
 
 
 def _drop_union_noise(diags: list[Diagnostic]) -> list[Diagnostic]:

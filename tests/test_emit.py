@@ -83,7 +83,7 @@ nodes:
 outputs: [huge]
 """)
     before = resource.getrusage(resource.RUSAGE_SELF).ru_maxrss
-    with pytest.raises(BuildError, match=r"would have 10,000,100,000 parameters, over the "
+    with pytest.raises(BuildError, match=r"huge: the model would have 10,000,100,000 parameters, over the "
                                          r"budget of 1,000,000,000"):
         graphspec.build(path)
     grown_kib = resource.getrusage(resource.RUSAGE_SELF).ru_maxrss - before

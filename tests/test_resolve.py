@@ -142,8 +142,8 @@ outputs: [e]
         "7:12: c: unknown shared id 'nothing'",
         "8:39: d: unknown reference 'missing': no such id among the graph's inputs and nodes",
         "9:43: e: unknown activation 'rellu'; did you mean 'relu'?",
-        "9:70: e: a mapping with 'class_name' or 'module' is refused: write "
-        "{name: ClassName, <keyword arguments>}",
+        "9:70: e: a mapping with 'class_name' is refused: Keras would deserialize it (write a "
+        "layer as {layer: …}, an object as {name: …})",
     ]
 
 

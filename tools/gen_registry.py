@@ -18,6 +18,11 @@ from typing import Any
 OUT = Path(__file__).resolve().parent.parent / "graphspec" / "keras_registry.json"
 
 
+def _bools(fn: Any) -> list[str]:
+    """Keyword arguments whose default is True or False."""
+    return [n for n, p in inspect.signature(fn).parameters.items() if isinstance(p.default, bool)]
+
+
 def _params(fn: Any) -> tuple[list[str], list[str], list[str], bool, bool]:
     """(positional names, keyword names, required names, has *args, has **kwargs)."""
     sig = inspect.signature(fn)
@@ -44,16 +49,19 @@ def _params(fn: Any) -> tuple[list[str], list[str], list[str], bool, bool]:
 def layer_entry(cls: type, base: type) -> dict[str, Any]:
     positional, keyword, required, varargs, varkw = _params(cls.__init__)
     names = list(keyword)
+    bools = _bools(cls.__init__)
     for parent in cls.__mro__[1:]:
         if not varkw or not issubclass(parent, base) or "__init__" not in vars(parent):
             continue
         _, kw, _, _, varkw = _params(parent.__init__)
         names += [k for k in kw if k not in names]
+        bools += [k for k in _bools(parent.__init__) if k not in bools and k in kw]
     names += [k for k in ("input_dim", "input_shape") if k not in names]
     call_pos, call_kw, call_req, _, call_varkw = _params(cls.call)
     return {
         "positional": positional,
         "keywords": names,
+        "bools": bools,
         "required": required,
         "varargs": varargs,
         "call": call_kw,
