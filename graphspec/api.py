@@ -11,8 +11,9 @@ from graphspec.errors import Diagnostic, GraphSpecError
 from graphspec.ir import Program
 from graphspec.loader import Document, load_file
 from graphspec.order import order
-from graphspec.resolve import Options, resolve
+from graphspec.resolve import resolve
 from graphspec.schema import Spec, validate
+from graphspec.scope import Options
 
 DEFAULT_MAX_PARAMS = 10**9
 
@@ -49,29 +50,40 @@ def _as_spec(source: str | Path | Spec | Mapping[str, Any]) -> Spec:
     return load(source)
 
 
-def check(source: str | Path | Spec | Mapping[str, Any], *,
-          custom_objects: Mapping[str, Any] | None = None,
-          allow_paths: tuple[str | Path, ...] = (),
-          allow_file_arguments: bool = False) -> Checked:
+def check(
+    source: str | Path | Spec | Mapping[str, Any],
+    *,
+    custom_objects: Mapping[str, Any] | None = None,
+    allow_paths: tuple[str | Path, ...] = (),
+    allow_file_arguments: bool = False,
+) -> Checked:
     """Load, validate, resolve and order a spec without building it (no TensorFlow)."""
     spec = _as_spec(source)
-    options = Options(frozenset(custom_objects or ()), tuple(Path(p) for p in allow_paths),
-                      allow_file_arguments)
+    options = Options(
+        frozenset(custom_objects or ()), tuple(Path(p) for p in allow_paths), allow_file_arguments
+    )
     program = order(resolve(spec, _document(spec), options))
     return Checked(spec, program)
 
 
-def build(source: str | Path | Spec | Mapping[str, Any], *,
-          custom_objects: Mapping[str, Any] | None = None,
-          max_params: int = DEFAULT_MAX_PARAMS,
-          allow_paths: tuple[str | Path, ...] = (),
-          allow_file_arguments: bool = False) -> Any:
+def build(
+    source: str | Path | Spec | Mapping[str, Any],
+    *,
+    custom_objects: Mapping[str, Any] | None = None,
+    max_params: int = DEFAULT_MAX_PARAMS,
+    allow_paths: tuple[str | Path, ...] = (),
+    allow_file_arguments: bool = False,
+) -> Any:
     """Build the spec's keras.Model: compiled when the spec has a loss or `compile:`.
 
     `custom_objects` maps layer names a spec may use to user-defined layer classes.
     """
-    checked = check(source, custom_objects=custom_objects, allow_paths=allow_paths,
-                    allow_file_arguments=allow_file_arguments)
+    checked = check(
+        source,
+        custom_objects=custom_objects,
+        allow_paths=allow_paths,
+        allow_file_arguments=allow_file_arguments,
+    )
     from graphspec.emit import emit
 
     return emit(checked.program, custom_objects, max_params)

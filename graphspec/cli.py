@@ -21,7 +21,8 @@ class UsageError(Exception):
 def _parser() -> argparse.ArgumentParser:
     p = argparse.ArgumentParser(
         prog="graphspec",
-        description="Compile a YAML spec of a neural network into a Keras functional model.")
+        description="Compile a YAML spec of a neural network into a Keras functional model.",
+    )
     p.add_argument("--version", action="store_true", help="print the version and exit")
     sub = p.add_subparsers(dest="command", metavar="COMMAND")
 
@@ -29,29 +30,56 @@ def _parser() -> argparse.ArgumentParser:
         c = sub.add_parser(name, help=help, description=help)
         c.add_argument("specs" if many else "spec", nargs="+" if many else None, metavar="SPEC")
         c.add_argument("--strict", action="store_true", help="treat warnings as errors")
-        c.add_argument("--allow-path", action="append", default=[], metavar="DIR",
-                       help="let `spec:` includes read files under DIR too")
-        c.add_argument("--allow-file-arguments", action="store_true",
-                       help="let preprocessing layers read vocabularies from files")
-        c.add_argument("--custom-objects", action="append", default=[], metavar="MODULE:NAME",
-                       help="admit a user-defined layer class (imports MODULE)")
-        c.add_argument("--no-source", action="store_true",
-                       help="print diagnostics without the offending source line")
+        c.add_argument(
+            "--allow-path",
+            action="append",
+            default=[],
+            metavar="DIR",
+            help="let `spec:` includes read files under DIR too",
+        )
+        c.add_argument(
+            "--allow-file-arguments",
+            action="store_true",
+            help="let preprocessing layers read vocabularies from files",
+        )
+        c.add_argument(
+            "--custom-objects",
+            action="append",
+            default=[],
+            metavar="MODULE:NAME",
+            help="admit a user-defined layer class (imports MODULE)",
+        )
+        c.add_argument(
+            "--no-source",
+            action="store_true",
+            help="print diagnostics without the offending source line",
+        )
         return c
 
     command("validate", "check specs without building them (no TensorFlow)", True)
-    for name, help in (("build", "build a spec, print its summary and save it"),
-                       ("check", "build specs and verify their `expect:` facts"),
-                       ("fit", "build a spec and train it on arrays from an .npz file")):
+    for name, help in (
+        ("build", "build a spec, print its summary and save it"),
+        ("check", "build specs and verify their `expect:` facts"),
+        ("fit", "build a spec and train it on arrays from an .npz file"),
+    ):
         c = command(name, help, name == "check")
-        c.add_argument("--max-params", type=int, default=10**9, metavar="N",
-                       help="refuse models with more parameters (default 10^9)")
+        c.add_argument(
+            "--max-params",
+            type=int,
+            default=10**9,
+            metavar="N",
+            help="refuse models with more parameters (default 10^9)",
+        )
         if name == "build":
             c.add_argument("-o", "--output", metavar="OUT.keras", help="where to save")
             c.add_argument("-q", "--quiet", action="store_true", help="no summary")
         if name == "fit":
-            c.add_argument("--data", required=True, metavar="FILE.npz",
-                           help="arrays named by input ids and output ids")
+            c.add_argument(
+                "--data",
+                required=True,
+                metavar="FILE.npz",
+                help="arrays named by input ids and output ids",
+            )
             c.add_argument("--epochs", type=int, help="override fit.epochs")
             c.add_argument("--batch-size", type=int, help="override fit.batch_size")
             c.add_argument("-o", "--output", metavar="OUT.keras", help="save the trained model")
@@ -190,8 +218,13 @@ def cmd_fit(args: argparse.Namespace, rep: Reporter) -> None:
         print(f"saved {args.output}")
 
 
-COMMANDS = {"validate": cmd_validate, "build": cmd_build, "check": cmd_check,
-            "expand": cmd_expand, "fit": cmd_fit}
+COMMANDS = {
+    "validate": cmd_validate,
+    "build": cmd_build,
+    "check": cmd_check,
+    "expand": cmd_expand,
+    "fit": cmd_fit,
+}
 
 
 def main(argv: Sequence[str] | None = None) -> int:

@@ -24,8 +24,12 @@ from graphspec.ir import (
 DEFAULT_MAX_PARAMS = 10**9
 
 _MODULES = {
-    "initializers": "initializers", "regularizers": "regularizers", "constraints": "constraints",
-    "activations": "activations", "losses": "losses", "metrics": "metrics",
+    "initializers": "initializers",
+    "regularizers": "regularizers",
+    "constraints": "constraints",
+    "activations": "activations",
+    "losses": "losses",
+    "metrics": "metrics",
     "optimizers": "optimizers",
 }
 
@@ -105,8 +109,9 @@ class Emitter:
         try:
             return cls(*args, name=name, **kwargs)
         except Exception as e:
-            raise self.fail(ir.origin, f"Keras refused to construct {ir.class_name}: {_short(e)}",
-                            e) from e
+            raise self.fail(
+                ir.origin, f"Keras refused to construct {ir.class_name}: {_short(e)}", e
+            ) from e
 
     def shared(self, use: Use) -> Any:
         if use.key not in self.built:
@@ -124,8 +129,9 @@ class Emitter:
         try:
             return factory(name=name, **ir.kwargs)
         except Exception as e:
-            raise self.fail(ir.origin, f"Keras refused to construct application {ir.name}: "
-                                       f"{_short(e)}", e) from e
+            raise self.fail(
+                ir.origin, f"Keras refused to construct application {ir.name}: {_short(e)}", e
+            ) from e
 
     # ---- graphs -------------------------------------------------------------------------
 
@@ -135,8 +141,13 @@ class Emitter:
         inputs = []
         for i in graph.inputs:
             try:
-                tensor = keras.Input(shape=i.shape, dtype=i.dtype, batch_size=i.batch_size,
-                                     sparse=i.sparse, name=i.id)
+                tensor = keras.Input(
+                    shape=i.shape,
+                    dtype=i.dtype,
+                    batch_size=i.batch_size,
+                    sparse=i.sparse,
+                    name=i.id,
+                )
             except Exception as e:
                 raise self.fail(i.origin, f"Keras refused the input: {_short(e)}", e) from e
             tensors[i.id] = tensor
@@ -145,8 +156,11 @@ class Emitter:
             tensors[node.id] = self.call(node, tensors)
         outputs = [self.output(o, tensors) for o in graph.outputs]
         try:
-            return keras.Model(inputs[0] if len(inputs) == 1 else inputs,
-                               outputs[0] if len(outputs) == 1 else outputs, name=graph.name)
+            return keras.Model(
+                inputs[0] if len(inputs) == 1 else inputs,
+                outputs[0] if len(outputs) == 1 else outputs,
+                name=graph.name,
+            )
         except Exception as e:
             origin = graph.origin or graph.outputs[0].origin
             raise self.fail(origin, f"Keras refused to make the model: {_short(e)}", e) from e
@@ -161,14 +175,21 @@ class Emitter:
             return value
         if not isinstance(value, list | tuple) or tree.index >= len(value):
             count = len(value) if isinstance(value, list | tuple) else 1
-            raise BuildError(node.origin.diagnostic(
-                f"'{tree}': '{tree.target}' has {count} output{'s' if count != 1 else ''}, "
-                f"so there is no output {tree.index}", path=(*node.origin.path, "inputs")))
+            raise BuildError(
+                node.origin.diagnostic(
+                    f"'{tree}': '{tree.target}' has {count} output{'s' if count != 1 else ''}, "
+                    f"so there is no output {tree.index}",
+                    path=(*node.origin.path, "inputs"),
+                )
+            )
         return value[tree.index]
 
     def call(self, node: NodeIR, tensors: dict[str, Any]) -> Any:
-        fn = self.layer(node.callable, node.id) if isinstance(node.callable, LayerIR) \
+        fn = (
+            self.layer(node.callable, node.id)
+            if isinstance(node.callable, LayerIR)
             else self.shared(node.callable)
+        )
         value = self.fetch(node.inputs, tensors, node)
         try:
             if isinstance(value, dict):
@@ -177,9 +198,12 @@ class Emitter:
         except BuildError:
             raise
         except Exception as e:
-            raise self.fail(node.origin, f"Keras refused the call with inputs "
-                                         f"{_describe(node.inputs, tensors)}: {_short(e)}",
-                            e) from e
+            raise self.fail(
+                node.origin,
+                f"Keras refused the call with inputs "
+                f"{_describe(node.inputs, tensors)}: {_short(e)}",
+                e,
+            ) from e
 
     def output(self, o: OutputIR, tensors: dict[str, Any]) -> Any:
         """The output tensor, renamed by an Identity layer when its producer has another name."""
@@ -244,14 +268,20 @@ def over_budget(graph: GraphIR, model: Any, declared: int, budget: int) -> Build
     largest = max(model.layers, key=count_declared)
     node = next((n for n in graph.nodes if n.id == largest.name), None)
     origin = node.origin if node else graph.origin or graph.outputs[0].origin
-    return BuildError(origin.diagnostic(
-        f"the model would have {declared:,} parameters, over the budget of {budget:,} "
-        f"(raise it with --max-params); the largest layer, '{largest.name}', has "
-        f"{count_declared(largest):,}"))
+    return BuildError(
+        origin.diagnostic(
+            f"the model would have {declared:,} parameters, over the budget of {budget:,} "
+            f"(raise it with --max-params); the largest layer, '{largest.name}', has "
+            f"{count_declared(largest):,}"
+        )
+    )
 
 
-def emit(program: Program, custom_objects: Mapping[str, Any] | None = None,
-         max_params: int = DEFAULT_MAX_PARAMS) -> Any:
+def emit(
+    program: Program,
+    custom_objects: Mapping[str, Any] | None = None,
+    max_params: int = DEFAULT_MAX_PARAMS,
+) -> Any:
     """Build the program's model; refuse it before allocating weights when over budget."""
     emitter = Emitter(program, custom_objects or {})
     from keras.src.backend.common import global_state
@@ -272,8 +302,10 @@ def emit(program: Program, custom_objects: Mapping[str, Any] | None = None,
         try:
             compile_model(emitter, model, program.compile)
         except Exception as e:
-            origin = Origin(program.graph.origin.doc, ("compile",)) if program.graph.origin \
+            origin = (
+                Origin(program.graph.origin.doc, ("compile",))
+                if program.graph.origin
                 else program.graph.outputs[0].origin
+            )
             raise emitter.fail(origin, f"Keras refused to compile: {_short(e)}", e) from e
     return model
-

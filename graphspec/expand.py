@@ -60,8 +60,11 @@ def _shared(entry: SharedIR) -> dict[str, Any]:
 
 
 def _node(node: NodeIR) -> dict[str, Any]:
-    out: dict[str, Any] = _layer(node.callable) if isinstance(node.callable, LayerIR) \
+    out: dict[str, Any] = (
+        _layer(node.callable)
+        if isinstance(node.callable, LayerIR)
         else {"use": node.callable.shared_id}
+    )
     out["inputs"] = _ref(node.inputs)
     if node.call:
         out["call"] = node.call
@@ -83,7 +86,8 @@ def _graph(graph: GraphIR) -> dict[str, Any]:
     """A flat graph as spec data; outputs whose value has another name get an Identity node."""
     nodes = {n.id: _node(n) for n in graph.nodes}
     inputs: dict[str, dict[str, Any]] = {
-        i.id: {"shape": list(i.shape), "dtype": i.dtype} for i in graph.inputs}
+        i.id: {"shape": list(i.shape), "dtype": i.dtype} for i in graph.inputs
+    }
     for i, spec in zip(graph.inputs, inputs.values(), strict=True):
         spec.update({k: v for k, v in (("batch_size", i.batch_size), ("sparse", i.sparse)) if v})
     for o in graph.outputs:
@@ -147,8 +151,9 @@ def to_yaml(data: dict[str, Any]) -> str:
 
 
 def _flow(value: Any) -> str:
-    text: str = yaml.dump(value, Dumper=_Dumper, default_flow_style=True, width=10**9,
-                          sort_keys=False)
+    text: str = yaml.dump(
+        value, Dumper=_Dumper, default_flow_style=True, width=10**9, sort_keys=False
+    )
     return text.strip().removesuffix("...").strip()
 
 

@@ -43,18 +43,32 @@ def verify(spec: Spec, doc: Document, model: Any) -> list[Diagnostic]:
     for key in ("params", "trainable_params", "non_trainable_params"):
         want = getattr(spec.expect, key)
         if want is not None and want != facts[key]:
-            out.append(doc.diagnostic(("expect", key),
-                                      f"expected {key} {want:,}, the model has {facts[key]:,}"))
+            out.append(
+                doc.diagnostic(
+                    ("expect", key), f"expected {key} {want:,}, the model has {facts[key]:,}"
+                )
+            )
     for oid, shape in spec.expect.output_shapes.items():
         got = facts["output_shapes"].get(oid)
         where = ("expect", "output_shapes", oid)
         if got is None:
-            out.append(doc.diagnostic(where, f"'{oid}' is not an output of the model (outputs: "
-                                             f"{', '.join(facts['output_shapes'])})", key=True,
-                                      id=oid))
+            out.append(
+                doc.diagnostic(
+                    where,
+                    f"'{oid}' is not an output of the model (outputs: "
+                    f"{', '.join(facts['output_shapes'])})",
+                    key=True,
+                    id=oid,
+                )
+            )
         elif list(shape) != got:
-            out.append(doc.diagnostic(where, f"{oid}: expected output shape {_shape(shape)}, "
-                                             f"the model gives {_shape(got)}", id=oid))
+            out.append(
+                doc.diagnostic(
+                    where,
+                    f"{oid}: expected output shape {_shape(shape)}, the model gives {_shape(got)}",
+                    id=oid,
+                )
+            )
     return out
 
 

@@ -18,12 +18,19 @@ class Origin:
     trace: str = ""
     id: str | None = None
 
-    def diagnostic(self, message: str, *, path: SpecPath | None = None, key: bool = False,
-                   severity: str = "error") -> Diagnostic:
+    def diagnostic(
+        self,
+        message: str,
+        *,
+        path: SpecPath | None = None,
+        key: bool = False,
+        severity: str = "error",
+    ) -> Diagnostic:
         where = self.path if path is None else path
         label = f"{self.trace}{self.id}: " if self.id else self.trace
-        return self.doc.diagnostic(where, f"{label}{message}", id=self.id, key=key,
-                                   severity=severity)
+        return self.doc.diagnostic(
+            where, f"{label}{message}", id=self.id, key=key, severity=severity
+        )
 
 
 @dataclass(frozen=True)

@@ -57,13 +57,24 @@ class Document:
         return self.positions.get((), Pos(1, 1))
 
     def diagnostic(
-        self, path: SpecPath, message: str, *, id: str | None = None, key: bool = False,
+        self,
+        path: SpecPath,
+        message: str,
+        *,
+        id: str | None = None,
+        key: bool = False,
         severity: str = "error",
     ) -> Diagnostic:
         pos = self.locate(path, key)
         return Diagnostic(
-            message, self.file, pos.line, pos.column, tuple(path), id,
-            "warning" if severity == "warning" else "error", self.notes,
+            message,
+            self.file,
+            pos.line,
+            pos.column,
+            tuple(path),
+            id,
+            "warning" if severity == "warning" else "error",
+            self.notes,
         )
 
 
@@ -137,7 +148,7 @@ def core_scalar(text: str) -> Any:
 
 def _tagged_scalar(tag: str, text: str) -> Any:
     """A scalar with an explicit standard tag, e.g. `!!str 10` or `!!float 1`."""
-    kind = tag[len(_Y):]
+    kind = tag[len(_Y) :]
     if kind == "str":
         return text
     value = core_scalar(text)
@@ -168,16 +179,21 @@ class _Builder:
         self.count += 1
         if self.count > MAX_VALUES:
             raise _CapExceeded(
-                node, f"the document expands to more than {MAX_VALUES:,} values "
-                "(aliases expanding too far?)"
+                node,
+                f"the document expands to more than {MAX_VALUES:,} values "
+                "(aliases expanding too far?)",
             )
         mark = node.start_mark
         self.doc.positions.setdefault(path, Pos(mark.line + 1, mark.column + 1))
         tag = node.tag
         if tag != _PLAIN and tag not in _STANDARD_TAGS:
             shown = tag.replace(_Y, "!!")
-            self.error(node, path, f"tag '{shown}' is not allowed: only the standard tags "
-                       "(str, int, float, bool, null, seq, map); no tag constructs objects")
+            self.error(
+                node,
+                path,
+                f"tag '{shown}' is not allowed: only the standard tags "
+                "(str, int, float, bool, null, seq, map); no tag constructs objects",
+            )
             return None
         if isinstance(node, ScalarNode):
             return self.scalar(node, path)
@@ -205,8 +221,12 @@ class _Builder:
                 continue
             if key in first:
                 prev = first[key].start_mark
-                self.error(key_node, (*path, key), f"duplicate key '{key}' "
-                           f"(first given at line {prev.line + 1}, column {prev.column + 1})")
+                self.error(
+                    key_node,
+                    (*path, key),
+                    f"duplicate key '{key}' "
+                    f"(first given at line {prev.line + 1}, column {prev.column + 1})",
+                )
                 continue
             first[key] = key_node
             m = key_node.start_mark
@@ -270,8 +290,9 @@ def load_text(text: str, file: str = "<spec>", path: Path | None = None) -> Docu
         doc.data = builder.value(node, ()) if node is not None else None
     except _CapExceeded as e:
         m = e.mark
-        raise LoadError(Diagnostic(f"{e} (a cap of graphspec's loader)", file,
-                                   m.line + 1, m.column + 1)) from e
+        raise LoadError(
+            Diagnostic(f"{e} (a cap of graphspec's loader)", file, m.line + 1, m.column + 1)
+        ) from e
     except yaml.YAMLError as e:
         raise LoadError(_yaml_error(file, e)) from e
     if builder.errors:

@@ -50,7 +50,7 @@ def _cycles(graph: GraphIR, stuck: set[str]) -> list[Diagnostic]:
         while True:
             nxt = next(r.target for r in current.references() if r.target in stuck)
             if nxt in seen:
-                cycle = [*path[seen[nxt]:], nxt]
+                cycle = [*path[seen[nxt] :], nxt]
                 break
             seen[nxt] = len(path)
             path.append(nxt)
@@ -59,8 +59,11 @@ def _cycles(graph: GraphIR, stuck: set[str]) -> list[Diagnostic]:
             first = min((by_id[c] for c in cycle[:-1]), key=lambda x: x.order)
             start = cycle.index(first.id)
             rotated = [*cycle[start:-1], *cycle[:start], first.id]
-            out.append(first.origin.diagnostic("cycle: " + " → ".join(rotated),
-                                               path=(*first.origin.path, "inputs")))
+            out.append(
+                first.origin.diagnostic(
+                    "cycle: " + " → ".join(rotated), path=(*first.origin.path, "inputs")
+                )
+            )
         reported.update(cycle)
         reported.update(path)
     return out
@@ -91,8 +94,9 @@ def order(program: Program) -> Program:
     """Sort every graph of the program in place; SpecError on cycles; collect warnings."""
     errors: list[Diagnostic] = []
     warnings: list[Diagnostic] = []
-    graphs = [program.graph] + [s.graph for s in program.shared.values()
-                                if isinstance(s, SubGraphIR)]
+    graphs = [program.graph] + [
+        s.graph for s in program.shared.values() if isinstance(s, SubGraphIR)
+    ]
     for graph in graphs:
         ordered, cycles = topological(graph)
         errors += cycles

@@ -72,9 +72,15 @@ def layer(name: str, custom: frozenset[str] = frozenset()) -> LayerInfo | None:
         hint = suggest(name, [*layer_names(), *custom])
         raise Problem(f"unknown layer '{name}'{hint}")
     return LayerInfo(
-        name, tuple(entry["positional"]), tuple(entry["keywords"]), tuple(entry["required"]),
-        entry["varargs"], tuple(entry["bools"]), tuple(entry["call"]),
-        tuple(entry["call_required"]), entry["call_varkw"],
+        name,
+        tuple(entry["positional"]),
+        tuple(entry["keywords"]),
+        tuple(entry["required"]),
+        entry["varargs"],
+        tuple(entry["bools"]),
+        tuple(entry["call"]),
+        tuple(entry["call_required"]),
+        entry["call_varkw"],
     )
 
 

@@ -31,9 +31,26 @@ Named = str | dict[str, Any]
 """A Keras name (`mse`) or `{name: …, <keyword arguments>}`."""
 
 Inputs = str | list[str] | dict[str, str | list[str]]
-DTYPES = ("bfloat16", "bool", "complex128", "complex64", "float16", "float32", "float64",
-          "float8_e4m3fn", "float8_e5m2", "int16", "int32", "int64", "int8", "string", "uint16",
-          "uint32", "uint64", "uint8")
+DTYPES = (
+    "bfloat16",
+    "bool",
+    "complex128",
+    "complex64",
+    "float16",
+    "float32",
+    "float64",
+    "float8_e4m3fn",
+    "float8_e5m2",
+    "int16",
+    "int32",
+    "int64",
+    "int8",
+    "string",
+    "uint16",
+    "uint32",
+    "uint64",
+    "uint8",
+)
 """Keras's allowed dtypes (keras.src.backend.common.dtypes.ALLOWED_DTYPES)."""
 
 
@@ -41,8 +58,10 @@ def check_named(value: Any) -> Any:
     """A Keras name or {name: …, kwargs}; never a Keras config with class_name or module."""
     if isinstance(value, dict):
         if "class_name" in value or "module" in value:
-            raise ValueError("a mapping with 'class_name' or 'module' is refused: "
-                             "write {name: ClassName, <keyword arguments>}")
+            raise ValueError(
+                "a mapping with 'class_name' or 'module' is refused: "
+                "write {name: ClassName, <keyword arguments>}"
+            )
         if not isinstance(value.get("name"), str):
             raise ValueError("a mapping here needs 'name': the Keras name of the object")
     elif not isinstance(value, str):
@@ -74,8 +93,9 @@ def check_inputs(value: Any) -> Any:
 
 
 def refuse_name(value: Any, what: str) -> Any:
-    raise PydanticCustomError("forbidden_key", "'name' is not accepted: the {what} is its "
-                              "Keras name", {"what": what})
+    raise PydanticCustomError(
+        "forbidden_key", "'name' is not accepted: the {what} is its Keras name", {"what": what}
+    )
 
 
 class Strict(BaseModel):
@@ -149,8 +169,10 @@ class Node(BaseModel):
         if self.use is not None:
             bad = [k for k in ("args", "repeat") if k in self.model_fields_set] + list(extra)
             if bad:
-                raise ValueError(f"a `use:` node takes no {', '.join(repr(b) for b in bad)}: "
-                                 "the shared entry is already constructed")
+                raise ValueError(
+                    f"a `use:` node takes no {', '.join(repr(b) for b in bad)}: "
+                    "the shared entry is already constructed"
+                )
         if self.block is not None and (self.args or self.call):
             raise ValueError("a `block:` node takes no 'args' or 'call'; give block parameters")
         return self
@@ -164,7 +186,8 @@ class OutputOptions(Strict):
     metrics: list[Named] = Field(default_factory=list)
 
     _check_loss = field_validator("loss", mode="before")(
-        lambda v: v if v is None else check_named(v))
+        lambda v: v if v is None else check_named(v)
+    )
 
     @field_validator("metrics", mode="before")
     @classmethod
@@ -195,20 +218,25 @@ class Shared(BaseModel):
 
     @property
     def kind(self) -> str:
-        return next(k for k in ("layer", "application", "spec", "graph")
-                    if getattr(self, k) is not None)
+        return next(
+            k for k in ("layer", "application", "spec", "graph") if getattr(self, k) is not None
+        )
 
     @model_validator(mode="after")
     def _one_kind(self) -> Shared:
         kinds = ("layer", "application", "spec", "graph")
         given = [k for k in kinds if getattr(self, k) is not None]
         if len(given) != 1:
-            raise ValueError("a shared entry has exactly one of 'layer', 'application', "
-                             f"'spec', 'graph' (got {' and '.join(given) or 'none'})")
+            raise ValueError(
+                "a shared entry has exactly one of 'layer', 'application', "
+                f"'spec', 'graph' (got {' and '.join(given) or 'none'})"
+            )
         extra = self.model_extra or {}
         if given[0] in ("spec", "graph") and (extra or self.args):
-            raise ValueError(f"a `{given[0]}:` entry takes no other keys "
-                             f"(got {', '.join(map(repr, extra)) or 'args'})")
+            raise ValueError(
+                f"a `{given[0]}:` entry takes no other keys "
+                f"(got {', '.join(map(repr, extra)) or 'args'})"
+            )
         return self
 
 
@@ -268,8 +296,9 @@ class Compile(Strict):
     @classmethod
     def _check_metrics(cls, v: Any) -> Any:
         if isinstance(v, dict):
-            return {k: [check_named(m) for m in x] if isinstance(x, list) else x
-                    for k, x in v.items()}
+            return {
+                k: [check_named(m) for m in x] if isinstance(x, list) else x for k, x in v.items()
+            }
         return [check_named(m) for m in v] if isinstance(v, list) else v
 
 
@@ -311,8 +340,9 @@ class Spec(Graph):
     @classmethod
     def _version(cls, v: Any) -> Any:
         if v != 1 or isinstance(v, bool) or not isinstance(v, int):
-            raise ValueError(f"unsupported version {v!r}: this graphspec reads version 1 "
-                             "(write `graphspec: 1`)")
+            raise ValueError(
+                f"unsupported version {v!r}: this graphspec reads version 1 (write `graphspec: 1`)"
+            )
         return v
 
 
@@ -320,8 +350,16 @@ Shared.model_rebuild()
 
 
 _BRANCH_TYPES: dict[str, type | tuple[type, ...]] = {
-    "list[": list, "dict[": dict, "str": str, "constrained-str": str, "int": int, "float": float,
-    "bool": bool, "none": type(None), "function-after[": dict, "function-before[": dict,
+    "list[": list,
+    "dict[": dict,
+    "str": str,
+    "constrained-str": str,
+    "int": int,
+    "float": float,
+    "bool": bool,
+    "none": type(None),
+    "function-after[": dict,
+    "function-before[": dict,
 }
 
 
@@ -365,11 +403,14 @@ def _owner_model(path: SpecPath) -> type[BaseModel]:
     base: type[BaseModel] = Spec
     starts = [i for i in range(2, len(path)) if path[i] == "graph" and path[i - 2] == "shared"]
     if starts:
-        base, path = Graph, path[starts[-1] + 1:]
-    sections: dict[str | int, type[BaseModel]] = {
-        "compile": Compile, "fit": Fit, "expect": Expect}
+        base, path = Graph, path[starts[-1] + 1 :]
+    sections: dict[str | int, type[BaseModel]] = {"compile": Compile, "fit": Fit, "expect": Expect}
     items: dict[str | int, type[BaseModel]] = {
-        "inputs": Input, "outputs": OutputOptions, "blocks": Block, "shared": Shared}
+        "inputs": Input,
+        "outputs": OutputOptions,
+        "blocks": Block,
+        "shared": Shared,
+    }
     if len(path) == 1 and path[0] in sections:
         return sections[path[0]]
     if len(path) == 2 and path[0] in items:
@@ -407,11 +448,17 @@ def _message(err: Any, path: SpecPath, labelled: bool) -> tuple[str, SpecPath, b
 def validate(doc: Document) -> Spec:
     """Validate a loaded document against the schema; SpecError with every problem found."""
     if not isinstance(doc.data, dict):
-        kinds = {list: "a list", str: "a string", int: "a number", float: "a number",
-                 bool: "a boolean"}
+        kinds = {
+            list: "a list",
+            str: "a string",
+            int: "a number",
+            float: "a number",
+            bool: "a boolean",
+        }
         got = "an empty file" if doc.data is None else kinds.get(type(doc.data), "a scalar")
-        raise SpecError(doc.diagnostic((), f"a spec is a mapping with `graphspec: 1` at the top, "
-                                           f"got {got}"))
+        raise SpecError(
+            doc.diagnostic((), f"a spec is a mapping with `graphspec: 1` at the top, got {got}")
+        )
     try:
         spec = Spec.model_validate(doc.data)
     except ValidationError as e:
@@ -420,8 +467,9 @@ def validate(doc: Document) -> Spec:
     return spec
 
 
-def _diagnostics(doc: Document, e: ValidationError, base: SpecPath = (),
-                 data: Any = None, label: bool = True) -> list[Diagnostic]:
+def _diagnostics(
+    doc: Document, e: ValidationError, base: SpecPath = (), data: Any = None, label: bool = True
+) -> list[Diagnostic]:
     """Diagnostics for a pydantic error on `data`, the value found at `base` in `doc`;
     `label` starts each message with the id it concerns (callers that know more say it)."""
     out: list[Diagnostic] = []

@@ -29,10 +29,18 @@ def tokenize(text: str) -> list[tuple[str, str]]:
         kind = m.lastgroup or "bad"
         value = m.group(kind)
         if kind == "bad":
-            what = {".": "attributes", "[": "indexing", ",": "argument lists",
-                    '"': "strings", "'": "strings"}.get(value, f"'{value}'")
-            raise Problem(f"{what} are not allowed in an expression" if what != f"'{value}'"
-                          else f"unexpected {what} in an expression")
+            what = {
+                ".": "attributes",
+                "[": "indexing",
+                ",": "argument lists",
+                '"': "strings",
+                "'": "strings",
+            }.get(value, f"'{value}'")
+            raise Problem(
+                f"{what} are not allowed in an expression"
+                if what != f"'{value}'"
+                else f"unexpected {what} in an expression"
+            )
         tokens.append((kind, value))
         pos = m.end()
     return tokens
@@ -74,8 +82,10 @@ class _Parser:
 
     def product(self) -> Number:
         ops: dict[str, Callable[[Number, Number], Number]] = {
-            "*": lambda a, b: a * b, "/": lambda a, b: a / b,
-            "//": lambda a, b: a // b, "%": lambda a, b: a % b,
+            "*": lambda a, b: a * b,
+            "/": lambda a, b: a / b,
+            "//": lambda a, b: a // b,
+            "%": lambda a, b: a % b,
         }
         value = self.unary()
         while (t := self.peek()) and t[0] == "op" and t[1] in ops:
@@ -112,9 +122,11 @@ class _Parser:
 
     def param(self, name: str) -> Number:
         if name not in self.params:
-            raise Problem(f"unknown name '{name}' in an expression: only the block's parameters"
-                          f" ({', '.join(self.params) or 'none'}) may be used"
-                          f"{suggest(name, self.params)}")
+            raise Problem(
+                f"unknown name '{name}' in an expression: only the block's parameters"
+                f" ({', '.join(self.params) or 'none'}) may be used"
+                f"{suggest(name, self.params)}"
+            )
         value = self.params[name]
         if isinstance(value, bool) or not isinstance(value, int | float):
             raise Problem(f"parameter '{name}' is {value!r}, not a number, in an expression")
@@ -143,8 +155,10 @@ def substitute_string(text: str, params: Mapping[str, Any]) -> Any:
             value = evaluate(m.group("expr"), params)
             return str(value)
         if m.group("name"):
-            raise Problem(f"'${m.group('name')}' inside a longer string is not substituted:"
-                          f" write '${{{m.group('name')}}}'")
+            raise Problem(
+                f"'${m.group('name')}' inside a longer string is not substituted:"
+                f" write '${{{m.group('name')}}}'"
+            )
         raise Problem("a lone '$' in a block: write '$$' for a literal '$'")
 
     return _PIECE.sub(piece, text)
@@ -156,9 +170,12 @@ def _lookup(name: str, params: Mapping[str, Any]) -> Any:
     return params[name]
 
 
-def substitute(value: Any, params: Mapping[str, Any],
-               on_error: Callable[[tuple[str | int, ...], Problem], None],
-               path: tuple[str | int, ...] = ()) -> Any:
+def substitute(
+    value: Any,
+    params: Mapping[str, Any],
+    on_error: Callable[[tuple[str | int, ...], Problem], None],
+    path: tuple[str | int, ...] = (),
+) -> Any:
     """Substitute in every value (never in keys); report each problem with its relative path."""
     if isinstance(value, str):
         try:

@@ -19,21 +19,25 @@ def arrays(spec: Spec, path: Path) -> tuple[dict[str, Any], Any]:
     outputs = list(spec.output_options())
     missing = [k for k in [*spec.inputs, *outputs] if k not in data]
     if missing:
-        raise ValueError(f"--data {path}: no array named {', '.join(missing)} "
-                         f"(it has {', '.join(data) or 'none'})")
+        raise ValueError(
+            f"--data {path}: no array named {', '.join(missing)} "
+            f"(it has {', '.join(data) or 'none'})"
+        )
     targets = {k: data[k] for k in outputs}
     return {k: data[k] for k in spec.inputs}, targets if len(outputs) > 1 else targets[outputs[0]]
 
 
-def fit(spec: Spec, model: Any, path: Path, epochs: int | None = None,
-        batch_size: int | None = None) -> Any:
+def fit(
+    spec: Spec, model: Any, path: Path, epochs: int | None = None, batch_size: int | None = None
+) -> Any:
     """Fit with `fit:` settings, overridden by the command line; returns the History."""
     if not getattr(model, "compiled", False):
         raise ValueError("the spec has no loss: give one in `compile:` or on its outputs")
     x, y = arrays(spec, path)
     settings = spec.fit or Fit()
     return model.fit(
-        x, y,
+        x,
+        y,
         epochs=epochs or settings.epochs,
         batch_size=batch_size or settings.batch_size,
         validation_split=settings.validation_split,

@@ -63,8 +63,9 @@ def test_usage_errors_exit_2(capsys: pytest.CaptureFixture[str], write_spec: Wri
     assert main([]) == 2
 
 
-def test_build_prints_summary_and_saves(capsys: pytest.CaptureFixture[str], write_spec: Write,
-                                        tmp_path: Path) -> None:
+def test_build_prints_summary_and_saves(
+    capsys: pytest.CaptureFixture[str], write_spec: Write, tmp_path: Path
+) -> None:
     out_file = tmp_path / "out.keras"
     code, out, err = run(capsys, "build", str(write_spec(GOOD)), "-o", str(out_file))
     assert code == 0, err
@@ -73,13 +74,15 @@ def test_build_prints_summary_and_saves(capsys: pytest.CaptureFixture[str], writ
     assert run(capsys, "build", str(write_spec(GOOD)), "-o", str(tmp_path / "x.h5"))[0] == 2
 
 
-def test_check_reports_broken_expectations(capsys: pytest.CaptureFixture[str],
-                                           write_spec: Write) -> None:
+def test_check_reports_broken_expectations(
+    capsys: pytest.CaptureFixture[str], write_spec: Write
+) -> None:
     good = write_spec(GOOD)
     code, out, _ = run(capsys, "check", str(good))
     assert (code, out) == (0, f"{good}: ok (10 parameters)\n")
-    wrong = write_spec(GOOD.replace("params: 10", "params: 11").replace("[null, 2]", "[null, 3]"),
-                       "wrong.yaml")
+    wrong = write_spec(
+        GOOD.replace("params: 10", "params: 11").replace("[null, 2]", "[null, 3]"), "wrong.yaml"
+    )
     code, _, err = run(capsys, "check", "--no-source", str(wrong))
     assert code == 1
     assert err.splitlines() == [
@@ -91,7 +94,9 @@ def test_check_reports_broken_expectations(capsys: pytest.CaptureFixture[str],
 def test_fit_on_npz(capsys: pytest.CaptureFixture[str], write_spec: Write, tmp_path: Path) -> None:
     data = tmp_path / "data.npz"
     np.savez(data, x=np.ones((8, 4), "float32"), d=np.zeros((8, 2), "float32"))
-    code, _out, err = run(capsys, "fit", str(write_spec(GOOD)), "--data", str(data), "--epochs", "1")
+    code, _out, err = run(
+        capsys, "fit", str(write_spec(GOOD)), "--data", str(data), "--epochs", "1"
+    )
     assert code == 0, err
     np.savez(data, x=np.ones((8, 4), "float32"))
     code, _, err = run(capsys, "fit", str(write_spec(GOOD)), "--data", str(data))
@@ -107,8 +112,9 @@ def test_expand_prints_a_spec(capsys: pytest.CaptureFixture[str]) -> None:
 def _imports(code: str) -> set[str]:
     """The top-level modules a fresh interpreter has imported after running `code`."""
     probe = code + "\nimport sys\nprint(' '.join(sorted({m.split('.')[0] for m in sys.modules})))"
-    run = subprocess.run([sys.executable, "-c", probe], capture_output=True, text=True,
-                         cwd=ROOT, timeout=120)
+    run = subprocess.run(
+        [sys.executable, "-c", probe], capture_output=True, text=True, cwd=ROOT, timeout=120
+    )
     assert run.returncode == 0, run.stderr
     return set(run.stdout.split())
 
@@ -123,16 +129,25 @@ def test_import_graphspec_stays_light() -> None:
 def test_help_and_validate_do_not_import_tensorflow() -> None:
     spec = ROOT / "specs/seed/dual_camera.yaml"
     for argv in (["--help"], ["validate", str(spec)], ["validate", "--help"]):
-        code = ("import sys\nfrom graphspec.cli import main\ntry:\n    sys.exitcode = "
-                f"main({argv!r})\nexcept SystemExit:\n    pass")
+        code = (
+            "import sys\nfrom graphspec.cli import main\ntry:\n    sys.exitcode = "
+            f"main({argv!r})\nexcept SystemExit:\n    pass"
+        )
         assert _imports(code) & HEAVY == set(), argv
 
 
 def test_python_dash_m_is_the_same_program() -> None:
-    run = subprocess.run([sys.executable, "-m", "graphspec", "validate",
-                          str(ROOT / "specs/seed/mlp.yaml")], capture_output=True, text=True,
-                         timeout=120)
+    run = subprocess.run(
+        [sys.executable, "-m", "graphspec", "validate", str(ROOT / "specs/seed/mlp.yaml")],
+        capture_output=True,
+        text=True,
+        timeout=120,
+    )
     assert (run.returncode, run.stdout, run.stderr) == (0, "", "")
-    run = subprocess.run([sys.executable, "-m", "graphspec", "--version"], capture_output=True,
-                         text=True, timeout=120)
+    run = subprocess.run(
+        [sys.executable, "-m", "graphspec", "--version"],
+        capture_output=True,
+        text=True,
+        timeout=120,
+    )
     assert run.stdout.startswith("graphspec ")

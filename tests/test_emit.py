@@ -17,8 +17,9 @@ from graphspec.errors import BuildError
 Write = Callable[..., Path]
 
 
-def test_shared_output_is_named_by_its_id_also_after_saving(write_spec: Write,
-                                                             tmp_path: Path) -> None:
+def test_shared_output_is_named_by_its_id_also_after_saving(
+    write_spec: Write, tmp_path: Path
+) -> None:
     path = write_spec("""
 graphspec: 1
 inputs: {left: {shape: [null, 4]}, right: {shape: [null, 4]}}
@@ -56,8 +57,9 @@ outputs: [sum]
         graphspec.build(path)
     d = e.value.diagnostics[0]
     assert (d.line, d.column, d.id) == (4, 8, "sum")
-    assert d.message.startswith("sum: Keras refused the call with inputs [a (None, 4), "
-                                "b (None, 5)]: ")
+    assert d.message.startswith(
+        "sum: Keras refused the call with inputs [a (None, 4), b (None, 5)]: "
+    )
     assert isinstance(e.value.__cause__, ValueError)
 
 
@@ -83,8 +85,11 @@ nodes:
 outputs: [huge]
 """)
     before = resource.getrusage(resource.RUSAGE_SELF).ru_maxrss
-    with pytest.raises(BuildError, match=r"huge: the model would have 10,000,100,000 parameters, over the "
-                                         r"budget of 1,000,000,000"):
+    with pytest.raises(
+        BuildError,
+        match=r"huge: the model would have 10,000,100,000 parameters, over the "
+        r"budget of 1,000,000,000",
+    ):
         graphspec.build(path)
     grown_kib = resource.getrusage(resource.RUSAGE_SELF).ru_maxrss - before
     assert grown_kib < 1_000_000
@@ -158,7 +163,8 @@ nodes: {d: {layer: Dense, units: 1, inputs: x}}
 outputs: [d]
 """)
     assert not graphspec.build(plain).compiled
-    with_loss = write_spec(plain.read_text().replace("outputs: [d]", "outputs: {d: {loss: mse}}"),
-                           "loss.yaml")
+    with_loss = write_spec(
+        plain.read_text().replace("outputs: [d]", "outputs: {d: {loss: mse}}"), "loss.yaml"
+    )
     model = graphspec.build(with_loss)
     assert type(model.optimizer).__name__ == "RMSprop"

@@ -60,8 +60,10 @@ def run(capsys: pytest.CaptureFixture[str], argv: list[str]) -> tuple[int, list[
         status = e.code if isinstance(e.code, int) else 2
     except BaseException:
         out, err = capsys.readouterr()
-        pytest.fail(f"graphspec {' '.join(argv)} raised instead of reporting:\n"
-                    f"{traceback.format_exc()}\nstderr so far:\n{err}")
+        pytest.fail(
+            f"graphspec {' '.join(argv)} raised instead of reporting:\n"
+            f"{traceback.format_exc()}\nstderr so far:\n{err}"
+        )
     out, err = capsys.readouterr()
     text = out + err
     assert "Traceback (most recent call last)" not in text, text
@@ -70,8 +72,9 @@ def run(capsys: pytest.CaptureFixture[str], argv: list[str]) -> tuple[int, list[
 
 
 @pytest.mark.parametrize("spec", CASES, ids=[p.name for p in CASES])
-def test_invalid_spec(spec: Path, tmp_path: Path, capsys: pytest.CaptureFixture[str],
-                      monkeypatch: pytest.MonkeyPatch) -> None:
+def test_invalid_spec(
+    spec: Path, tmp_path: Path, capsys: pytest.CaptureFixture[str], monkeypatch: pytest.MonkeyPatch
+) -> None:
     expected = read_expected(spec.with_suffix(".expected"))
     monkeypatch.chdir(INVALID)
     out = tmp_path / "m.keras"

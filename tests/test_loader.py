@@ -18,11 +18,28 @@ from graphspec.loader import MAX_DEPTH, Pos, core_scalar, load_file, load_text
 @pytest.mark.parametrize(
     ("text", "value"),
     [
-        ("yes", "yes"), ("no", "no"), ("on", "on"), ("off", "off"), ("y", "y"),
-        ("010", 10), ("0o17", 15), ("0x1f", 31), ("-3", -3), ("+4", 4),
-        ("1e-3", 0.001), ("1.0e-3", 0.001), (".5", 0.5), ("2024-01-01", "2024-01-01"),
-        ("true", True), ("False", False), ("null", None), ("~", None), ("", None),
-        ("1_000", "1_000"), ("0b101", "0b101"), ("12:30", "12:30"),
+        ("yes", "yes"),
+        ("no", "no"),
+        ("on", "on"),
+        ("off", "off"),
+        ("y", "y"),
+        ("010", 10),
+        ("0o17", 15),
+        ("0x1f", 31),
+        ("-3", -3),
+        ("+4", 4),
+        ("1e-3", 0.001),
+        ("1.0e-3", 0.001),
+        (".5", 0.5),
+        ("2024-01-01", "2024-01-01"),
+        ("true", True),
+        ("False", False),
+        ("null", None),
+        ("~", None),
+        ("", None),
+        ("1_000", "1_000"),
+        ("0b101", "0b101"),
+        ("12:30", "12:30"),
     ],
 )
 def test_core_schema_scalars(text: str, value: object) -> None:
@@ -37,7 +54,7 @@ def test_special_floats() -> None:
 
 
 def test_quoted_and_tagged_scalars_stay_as_written() -> None:
-    doc = load_text('a: "10"\nb: !!str 10\nc: !!float 1\nd: \'true\'\n')
+    doc = load_text("a: \"10\"\nb: !!str 10\nc: !!float 1\nd: 'true'\n")
     assert doc.data == {"a": "10", "b": "10", "c": 1.0, "d": "true"}
     assert isinstance(doc.data["c"], float)
 
@@ -45,8 +62,10 @@ def test_quoted_and_tagged_scalars_stay_as_written() -> None:
 def test_positions_of_keys_and_values_are_one_based() -> None:
     doc = load_text("nodes:\n  d: {layer: Dense, units: 3}\n")
     assert doc.key_positions[("nodes", "d")] == Pos(2, 3)
-    assert (doc.positions[("nodes", "d", "units")].line,
-            doc.positions[("nodes", "d", "units")].column) == (2, 28)
+    assert (
+        doc.positions[("nodes", "d", "units")].line,
+        doc.positions[("nodes", "d", "units")].column,
+    ) == (2, 28)
 
 
 def test_duplicate_keys_are_all_reported() -> None:
@@ -59,8 +78,15 @@ def test_duplicate_keys_are_all_reported() -> None:
     ]
 
 
-@pytest.mark.parametrize("tag", ["!!python/object/apply:os.system ['true']",
-                                 "!!python/name:os.system", "!custom x", "!!binary aGk="])
+@pytest.mark.parametrize(
+    "tag",
+    [
+        "!!python/object/apply:os.system ['true']",
+        "!!python/name:os.system",
+        "!custom x",
+        "!!binary aGk=",
+    ],
+)
 def test_non_standard_tags_are_refused(tag: str) -> None:
     with pytest.raises(LoadError, match="is not allowed: only the standard tags"):
         load_text(f"a: {tag}\n")
@@ -87,11 +113,14 @@ def test_very_deep_input_is_an_error_not_a_crash(tmp_path: Path) -> None:
     """libyaml's composer recurses per level; the event-stream bound stops it first."""
     deep = tmp_path / "deep.yaml"
     deep.write_text("a: " + "[" * 200_000 + "]" * 200_000 + "\n")
-    code = ("import sys\nfrom graphspec.loader import load_file\nfrom graphspec.errors import "
-            "LoadError\ntry:\n    load_file(sys.argv[1])\nexcept LoadError as e:\n"
-            "    print(e)\n")
-    run = subprocess.run([sys.executable, "-c", code, str(deep)], capture_output=True,
-                         text=True, timeout=120)
+    code = (
+        "import sys\nfrom graphspec.loader import load_file\nfrom graphspec.errors import "
+        "LoadError\ntry:\n    load_file(sys.argv[1])\nexcept LoadError as e:\n"
+        "    print(e)\n"
+    )
+    run = subprocess.run(
+        [sys.executable, "-c", code, str(deep)], capture_output=True, text=True, timeout=120
+    )
     assert run.returncode == 0, run.stderr
     assert "nesting deeper than" in run.stdout
 

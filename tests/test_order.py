@@ -37,10 +37,15 @@ def test_order_is_deterministic_for_shuffled_declarations(write_spec: Write) -> 
     deps = {n: rng.sample(names[:i], min(i, 2)) or ["x"] for i, n in enumerate(names)}
     shuffled = names[:]
     rng.shuffle(shuffled)
-    lines = [f"  {n}: {{layer: Add, inputs: [{', '.join(deps[n] * (2 if len(deps[n]) == 1 else 1))}]}}"
-             for n in shuffled]
-    text = "graphspec: 1\ninputs: {x: {shape: [4]}}\nnodes:\n" + "\n".join(lines) + \
-        f"\noutputs: [{', '.join(names)}]\n"
+    lines = [
+        f"  {n}: {{layer: Add, inputs: [{', '.join(deps[n] * (2 if len(deps[n]) == 1 else 1))}]}}"
+        for n in shuffled
+    ]
+    text = (
+        "graphspec: 1\ninputs: {x: {shape: [4]}}\nnodes:\n"
+        + "\n".join(lines)
+        + f"\noutputs: [{', '.join(names)}]\n"
+    )
     path = write_spec(text)
     first = [n.id for n in graphspec.check(path).program.graph.nodes]
     second = [n.id for n in graphspec.check(path).program.graph.nodes]
@@ -98,15 +103,21 @@ outputs: [used]
 """)
     warnings = graphspec.check(path).warnings
     assert [(w.severity, w.line, w.message) for w in warnings] == [
-        ("warning", 5, "spare: no output depends on this node")]
+        ("warning", 5, "spare: no output depends on this node")
+    ]
 
 
 def test_large_chain_orders(write_spec: Write) -> None:
     """20,000 nodes declared last-first: Kahn's algorithm is not quadratic, nor recursive."""
     count = 20_000
-    lines = [f"  n{i}: {{layer: ReLU, inputs: {'n' + str(i - 1) if i else 'x'}}}"
-             for i in reversed(range(count))]
-    path = write_spec("graphspec: 1\ninputs: {x: {shape: [4]}}\nnodes:\n" + "\n".join(lines) +
-                      f"\noutputs: [n{count - 1}]\n")
+    lines = [
+        f"  n{i}: {{layer: ReLU, inputs: {'n' + str(i - 1) if i else 'x'}}}"
+        for i in reversed(range(count))
+    ]
+    path = write_spec(
+        "graphspec: 1\ninputs: {x: {shape: [4]}}\nnodes:\n"
+        + "\n".join(lines)
+        + f"\noutputs: [n{count - 1}]\n"
+    )
     nodes = graphspec.check(path).program.graph.nodes
     assert [n.id for n in nodes[:3]] == ["n0", "n1", "n2"] and len(nodes) == count

@@ -9,12 +9,18 @@ from tests.conftest import ROOT
 
 
 def test_ruff_is_clean() -> None:
-    run = subprocess.run([sys.executable, "-m", "ruff", "check", "graphspec", "tests", "tools"],
-                         capture_output=True, text=True, cwd=ROOT, timeout=300)
+    run = subprocess.run(
+        [sys.executable, "-m", "ruff", "check", "graphspec", "tests", "tools"],
+        capture_output=True,
+        text=True,
+        cwd=ROOT,
+        timeout=300,
+    )
     assert run.returncode == 0, run.stdout + run.stderr
 
 
 def test_mypy_is_clean() -> None:
-    run = subprocess.run([sys.executable, "-m", "mypy"], capture_output=True, text=True,
-                         cwd=ROOT, timeout=600)
+    run = subprocess.run(
+        [sys.executable, "-m", "mypy"], capture_output=True, text=True, cwd=ROOT, timeout=600
+    )
     assert run.returncode == 0, run.stdout + run.stderr

@@ -15,8 +15,12 @@ from tests.conftest import ROOT
 
 def test_registry_matches_the_installed_keras() -> None:
     """Stale after a Keras upgrade? Run `python tools/gen_registry.py`."""
-    run = subprocess.run([sys.executable, str(ROOT / "tools" / "gen_registry.py"), "--check"],
-                         capture_output=True, text=True, timeout=300)
+    run = subprocess.run(
+        [sys.executable, str(ROOT / "tools" / "gen_registry.py"), "--check"],
+        capture_output=True,
+        text=True,
+        timeout=300,
+    )
     assert run.returncode == 0, "graphspec/keras_registry.json is stale: " + run.stderr[-2000:]
     assert registry.data()["keras_version"] == keras.__version__
 
@@ -32,13 +36,26 @@ def test_refused_layers(name: str) -> None:
         registry.layer(name)
 
 
-@pytest.mark.parametrize(("kind", "name"), [
-    ("losses", "mse"), ("losses", "categorical_crossentropy"), ("losses", "Huber"),
-    ("metrics", "acc"), ("metrics", "accuracy"), ("metrics", "AUC"),
-    ("optimizers", "rmsprop"), ("optimizers", "Adam"), ("optimizers", "adamw"),
-    ("activations", "relu"), ("activations", "swish"), ("initializers", "he_normal"),
-    ("initializers", "HeNormal"), ("regularizers", "l2"), ("constraints", "max_norm"),
-])
+@pytest.mark.parametrize(
+    ("kind", "name"),
+    [
+        ("losses", "mse"),
+        ("losses", "categorical_crossentropy"),
+        ("losses", "Huber"),
+        ("metrics", "acc"),
+        ("metrics", "accuracy"),
+        ("metrics", "AUC"),
+        ("optimizers", "rmsprop"),
+        ("optimizers", "Adam"),
+        ("optimizers", "adamw"),
+        ("activations", "relu"),
+        ("activations", "swish"),
+        ("initializers", "he_normal"),
+        ("initializers", "HeNormal"),
+        ("regularizers", "l2"),
+        ("constraints", "max_norm"),
+    ],
+)
 def test_known_names(kind: str, name: str) -> None:
     registry.check_name(kind, name)
 

@@ -25,7 +25,9 @@ def flat(path: Path) -> dict[str, object]:
 
 
 def test_layer_repeat_and_block_names(write_spec: Write) -> None:
-    path = write_spec(HEAD + """
+    path = write_spec(
+        HEAD
+        + """
 blocks:
   inner:
     params: {units: }
@@ -45,10 +47,19 @@ nodes:
   stage: {block: outer, repeat: 2, inputs: conv}
   top: {block: outer, units: 1, inputs: stage}
 outputs: [top]
-""")
+"""
+    )
     nodes = flat(path)
-    assert list(nodes) == ["conv_1", "conv_2", "stage_1_u_d", "stage_1_v", "stage_2_u_d",
-                           "stage_2_v", "top_u_d", "top_v"]
+    assert list(nodes) == [
+        "conv_1",
+        "conv_2",
+        "stage_1_u_d",
+        "stage_1_v",
+        "stage_2_u_d",
+        "stage_2_v",
+        "top_u_d",
+        "top_v",
+    ]
     units = {k: v.callable.kwargs.get("units") for k, v in nodes.items()}  # type: ignore[attr-defined]
     assert units["stage_1_u_d"] == 8 and units["top_u_d"] == 2
     assert nodes["stage_2_u_d"].inputs == Ref("stage_1_v")  # type: ignore[attr-defined]
@@ -80,7 +91,9 @@ outputs: [joined]
 
 
 def test_block_with_several_inputs_and_outputs(write_spec: Write) -> None:
-    path = write_spec(HEAD + """
+    path = write_spec(
+        HEAD
+        + """
 blocks:
   split:
     inputs: [a, b]
@@ -95,7 +108,8 @@ nodes:
   both: {layer: Concatenate, inputs: [pos.s, pos.1, byname.d]}
   all: {layer: Concatenate, inputs: pos}
 outputs: [both, all]
-""")
+"""
+    )
     nodes = flat(path)
     assert nodes["byname_s"].inputs == [Ref("y"), Ref("x")]  # type: ignore[attr-defined]
     assert nodes["both"].inputs == [Ref("pos_s"), Ref("pos_d"), Ref("byname_d")]  # type: ignore[attr-defined]
@@ -103,7 +117,9 @@ outputs: [both, all]
 
 
 def test_scopes_outer_nodes_are_invisible_shared_are_visible(write_spec: Write) -> None:
-    path = write_spec(HEAD + """
+    path = write_spec(
+        HEAD
+        + """
 shared:
   dense: {layer: Dense, units: 8}
   sub:
@@ -117,15 +133,19 @@ nodes:
   y: {use: dense, inputs: x}
   z: {use: sub, inputs: y}
 outputs: [z]
-""")
+"""
+    )
     with pytest.raises(SpecError) as e:
         graphspec.check(path)
-    assert messages(e) == ["11:34: b: unknown reference 'y': no such id among the graph's "
-                           "inputs and nodes"]
+    assert messages(e) == [
+        "11:34: b: unknown reference 'y': no such id among the graph's inputs and nodes"
+    ]
 
 
 def test_all_problems_are_reported_together(write_spec: Write) -> None:
-    path = write_spec(HEAD + """
+    path = write_spec(
+        HEAD
+        + """
 nodes:
   a: {layer: Dens, units: 3, inputs: x}
   b: {layer: Dense, unit: 3, inputs: a}
@@ -133,7 +153,8 @@ nodes:
   d: {layer: Dense, units: 3, inputs: missing}
   e: {layer: Dense, units: 3, activation: rellu, kernel_initializer: {class_name: X}, inputs: d}
 outputs: [e]
-""")
+"""
+    )
     with pytest.raises(SpecError) as e:
         graphspec.check(path)
     assert messages(e) == [
@@ -148,11 +169,14 @@ outputs: [e]
 
 
 def test_named_objects_resolve_to_keras_names(write_spec: Write) -> None:
-    path = write_spec(HEAD + """
+    path = write_spec(
+        HEAD
+        + """
 nodes:
   d: {layer: Dense, units: 3, kernel_initializer: {name: HeNormal, seed: 1}, kernel_regularizer: l2, inputs: x}
 outputs: [d]
-""")
+"""
+    )
     layer = flat(path)["d"].callable  # type: ignore[attr-defined]
     assert isinstance(layer, LayerIR)
     assert layer.kwargs["kernel_initializer"] == Named("initializers", "HeNormal", (("seed", 1),))
@@ -216,14 +240,17 @@ outputs: [m]
 
 
 def test_include_relative_loop_and_escape(write_spec: Write) -> None:
-    write_spec("""
+    write_spec(
+        """
 graphspec: 1
 inputs: {i: {shape: [4]}}
 nodes:
   d: {layer: Dense, units: 2, inputs: i}
   bad: {layer: Dense, units: 2, inputs: nowhere}
 outputs: [d]
-""", "towers/tower.yaml")
+""",
+        "towers/tower.yaml",
+    )
     main = write_spec("""
 graphspec: 1
 inputs: {x: {shape: [4]}}
@@ -238,37 +265,51 @@ outputs: [t]
     with pytest.raises(SpecError) as e:
         graphspec.check(main)
     got = [d.format() for d in e.value.diagnostics]
-    assert any(g.endswith("towers/tower.yaml:5:41: error: bad: unknown reference 'nowhere': no "
-                          "such id among the graph's inputs and nodes (included from "
-                          f"{main}:4)") for g in got), got
+    assert any(
+        g.endswith(
+            "towers/tower.yaml:5:41: error: bad: unknown reference 'nowhere': no "
+            "such id among the graph's inputs and nodes (included from "
+            f"{main}:4)"
+        )
+        for g in got
+    ), got
     assert any("'../elsewhere.yaml' leaves the spec's directory" in g for g in got)
     assert any("'/etc/hosts': absolute `spec:` paths are not allowed" in g for g in got)
 
 
 def test_include_loop_names_the_chain(write_spec: Write) -> None:
-    write_spec("""
+    write_spec(
+        """
 graphspec: 1
 inputs: {x: {shape: [4]}}
 shared: {a: {spec: a.yaml}}
 nodes: {n: {use: a, inputs: x}}
 outputs: [n]
-""", "b.yaml")
-    a = write_spec("""
+""",
+        "b.yaml",
+    )
+    a = write_spec(
+        """
 graphspec: 1
 inputs: {x: {shape: [4]}}
 shared: {b: {spec: b.yaml}}
 nodes: {n: {use: b, inputs: x}}
 outputs: [n]
-""", "a.yaml")
+""",
+        "a.yaml",
+    )
     with pytest.raises(SpecError) as e:
         graphspec.check(a)
     loops = [d.message for d in e.value.diagnostics if "include each other in a loop" in d.message]
-    assert loops == [f"a: spec files include each other in a loop: {a} → {a.parent / 'b.yaml'}"
-                     f" → {a}"]
+    assert loops == [
+        f"a: spec files include each other in a loop: {a} → {a.parent / 'b.yaml'} → {a}"
+    ]
 
 
 def test_compile_losses(write_spec: Write) -> None:
-    path = write_spec(HEAD + """
+    path = write_spec(
+        HEAD
+        + """
 nodes:
   a: {layer: Dense, units: 1, inputs: x}
   b: {layer: Dense, units: 1, inputs: x}
@@ -276,25 +317,33 @@ outputs:
   a: {loss: mse, loss_weight: 0.5, metrics: [mae]}
   b: {loss: {name: Huber, delta: 2.0}}
 compile: {optimizer: {name: adam, learning_rate: 0.01}, metrics: [mse]}
-""")
+"""
+    )
     settings = graphspec.check(path).program.compile
     assert settings is not None
-    assert settings.loss == {"a": Named("losses", "mse"),
-                             "b": Named("losses", "Huber", (("delta", 2.0),))}
+    assert settings.loss == {
+        "a": Named("losses", "mse"),
+        "b": Named("losses", "Huber", (("delta", 2.0),)),
+    }
     assert settings.loss_weights == {"a": 0.5}
-    assert settings.metrics == {"a": [Named("metrics", "mse"), Named("metrics", "mae")],
-                                "b": [Named("metrics", "mse")]}
+    assert settings.metrics == {
+        "a": [Named("metrics", "mse"), Named("metrics", "mae")],
+        "b": [Named("metrics", "mse")],
+    }
     assert settings.optimizer == Named("optimizers", "adam", (("learning_rate", 0.01),))
 
 
 def test_loss_twice_and_loss_on_non_output(write_spec: Write) -> None:
-    path = write_spec(HEAD + """
+    path = write_spec(
+        HEAD
+        + """
 nodes:
   a: {layer: Dense, units: 1, inputs: x}
 outputs:
   a: {loss: mse}
 compile: {loss: mae, loss_weights: {z: 1.0}}
-""")
+"""
+    )
     with pytest.raises(SpecError) as e:
         graphspec.check(path)
     assert messages(e) == [

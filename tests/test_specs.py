@@ -17,13 +17,14 @@ EXPAND_DATA = sorted((ROOT / "tests" / "data" / "expand").glob("*.yaml"))
 
 
 def _layers(model: Any) -> Counter[tuple[str, str, tuple[tuple[int, ...], ...]]]:
-    return Counter((layer.name, type(layer).__name__,
-                    tuple(tuple(w.shape) for w in layer.weights)) for layer in model.layers)
+    return Counter(
+        (layer.name, type(layer).__name__, tuple(tuple(w.shape) for w in layer.weights))
+        for layer in model.layers
+    )
 
 
 @pytest.mark.parametrize("path", ALL_SPECS, ids=[str(p.relative_to(ROOT)) for p in ALL_SPECS])
-def test_spec_builds_meets_expect_and_expands_to_the_same_model(path: Path,
-                                                                 tmp_path: Path) -> None:
+def test_spec_builds_meets_expect_and_expands_to_the_same_model(path: Path, tmp_path: Path) -> None:
     checked = graphspec.check(path)
     assert checked.spec.expect is not None, "every bundled spec states its expected facts"
     model = graphspec.build(checked.spec)

@@ -17,11 +17,23 @@ PARAMS = {"filters": 64, "rate": 0.5, "act": "relu", "n": 3, "flag": True, "shap
 @pytest.mark.parametrize(
     ("text", "value"),
     [
-        ("$filters", 64), ("$act", "relu"), ("$flag", True), ("$shape", [1, 2]),
-        ("${filters * 2}", 128), ("${filters / 2}", 32.0), ("${filters // 3}", 21),
-        ("${filters % 5}", 4), ("${-n}", -3), ("${(n + 1) * 2}", 8), ("${rate * 4}", 2.0),
-        ("${2 ** 3}" if False else "${n - -1}", 4), ("conv_${n}", "conv_3"),
-        ("${n}x${n}", "3x3"), ("$$5", "$5"), ("cost: $$${n}", "cost: $3"), ("plain", "plain"),
+        ("$filters", 64),
+        ("$act", "relu"),
+        ("$flag", True),
+        ("$shape", [1, 2]),
+        ("${filters * 2}", 128),
+        ("${filters / 2}", 32.0),
+        ("${filters // 3}", 21),
+        ("${filters % 5}", 4),
+        ("${-n}", -3),
+        ("${(n + 1) * 2}", 8),
+        ("${rate * 4}", 2.0),
+        ("${2 ** 3}" if False else "${n - -1}", 4),
+        ("conv_${n}", "conv_3"),
+        ("${n}x${n}", "3x3"),
+        ("$$5", "$5"),
+        ("cost: $$${n}", "cost: $3"),
+        ("plain", "plain"),
         ("${1.5e1}", 15.0),
     ],
 )
@@ -53,30 +65,46 @@ def test_substitution_keeps_types(text: str, value: Any) -> None:
     ],
 )
 def test_bad_expressions_are_problems(text: str, message: str) -> None:
-    with pytest.raises(Problem, match=message.replace("(", r"\(").replace("[", r"\[")
-                       .replace("$", r"\$").replace("?", r"\?").replace("*", r"\*")):
+    with pytest.raises(
+        Problem,
+        match=message.replace("(", r"\(")
+        .replace("[", r"\[")
+        .replace("$", r"\$")
+        .replace("?", r"\?")
+        .replace("*", r"\*"),
+    ):
         substitute_string(text, PARAMS)
 
 
 def test_substitute_walks_values_never_keys() -> None:
     problems: list[tuple[Any, str]] = []
-    out = substitute({"$filters": "$filters", "list": ["${n}", {"k": "$act"}], "x": "$nope"},
-                     PARAMS, lambda path, e: problems.append((path, str(e))))
+    out = substitute(
+        {"$filters": "$filters", "list": ["${n}", {"k": "$act"}], "x": "$nope"},
+        PARAMS,
+        lambda path, e: problems.append((path, str(e))),
+    )
     assert out == {"$filters": 64, "list": [3, {"k": "relu"}], "x": "$nope"}
     assert problems == [(("x",), "unknown parameter '$nope'")]
 
 
 # An oracle for the evaluator: random expression trees, rendered to text and computed here.
-_leaf = st.one_of(st.integers(0, 50).map(lambda i: (str(i), i)),
-                  st.sampled_from([("filters", 64), ("n", 3)]))
+_leaf = st.one_of(
+    st.integers(0, 50).map(lambda i: (str(i), i)), st.sampled_from([("filters", 64), ("n", 3)])
+)
 
 
 def _combine(children: Any) -> Any:
     def node(a: tuple[str, Any], op: str, b: tuple[str, Any]) -> tuple[str, Any] | None:
         if op in ("/", "//", "%") and b[1] == 0:
             return None
-        ops = {"+": lambda x, y: x + y, "-": lambda x, y: x - y, "*": lambda x, y: x * y,
-               "/": lambda x, y: x / y, "//": lambda x, y: x // y, "%": lambda x, y: x % y}
+        ops = {
+            "+": lambda x, y: x + y,
+            "-": lambda x, y: x - y,
+            "*": lambda x, y: x * y,
+            "/": lambda x, y: x / y,
+            "//": lambda x, y: x // y,
+            "%": lambda x, y: x % y,
+        }
         return (f"({a[0]} {op} {b[0]})", ops[op](a[1], b[1]))
 
     binary = st.builds(node, children, st.sampled_from(["+", "-", "*", "/", "//", "%"]), children)

@@ -1,0 +1,226 @@
+"""`blocks:` expansion: parameters, formal inputs, substitution, repeat and names."""
+
+from __future__ import annotations
+
+from functools import partial
+from typing import TYPE_CHECKING, Any
+
+from pydantic import ValidationError
+
+from graphspec.errors import (
+    Diagnostic,
+    Problem,
+    SpecPath,
+    suggest,
+)
+from graphspec.ir import (
+    Origin,
+)
+from graphspec.schema import (
+    Node,
+    _diagnostics,
+)
+from graphspec.scope import Binding, BlockDef, BlockValue, Body, Broken, Formal, Pending
+from graphspec.template import substitute
+
+if TYPE_CHECKING:
+    from graphspec.resolve import Resolver
+
+
+def block_node(
+    r: Resolver,
+    nid: str,
+    node: Node,
+    body: Body,
+    path: SpecPath,
+    origin: Origin,
+    pending: list[Pending],
+) -> None:
+    assert node.block is not None
+    bdef = body.scope.find_block(node.block)
+    if bdef is None:
+        hint = suggest(node.block, body.scope.visible("blocks"))
+        if body.scope.find_shared(node.block):
+            hint = f": '{node.block}' is a shared entry; write `use: {node.block}`"
+        r.error(origin, f"unknown block '{node.block}'{hint}", (*path, "block"))
+        return
+    if bdef.id in body.chain:
+        chain = " → ".join([*body.chain, bdef.id])
+        r.error(origin, f"block '{bdef.id}' uses itself: {chain}", (*path, "block"))
+        return
+    params = block_params(r, bdef, node, origin, path)
+    formals = block_formals(r, bdef, node, body, origin, path)
+    if params is None or formals is None:
+        return
+    copies = node.repeat or 1
+    if node.repeat is not None and (len(bdef.block.inputs) != 1 or len(bdef.block.outputs) != 1):
+        r.error(
+            origin,
+            f"`repeat` needs a block with one input and one output; "
+            f"'{bdef.id}' has {len(bdef.block.inputs)} and "
+            f"{len(bdef.block.outputs)}",
+            (*path, "repeat"),
+            key=True,
+        )
+        return
+    value: Binding | None = None
+    for k in range(1, copies + 1):
+        if value is not None:
+            formals = {bdef.block.inputs[0]: value}
+        tag = f", repeat {k} of {copies}" if node.repeat is not None else ""
+        prefix = f"{body.prefix}{nid}_{k}_" if node.repeat is not None else f"{body.prefix}{nid}_"
+        inner = Body(
+            bdef.scope,
+            bdef.doc,
+            bdef.path,
+            prefix,
+            f"{body.trace}{nid} (block {bdef.id}{tag}) → ",
+            (*body.chain, bdef.id),
+            bdef.block,
+            dict(formals),
+        )
+        expand(r, bdef, params, inner, pending)
+        check_block_outputs(r, bdef, inner)
+        value = BlockValue(inner, list(bdef.block.outputs), origin)
+    assert value is not None
+    body.locals[nid] = value
+
+
+def check_block_outputs(r: Resolver, bdef: BlockDef, inner: Body) -> None:
+    for i, out in enumerate(bdef.block.outputs):
+        if out not in inner.locals:
+            origin = Origin(bdef.doc, (*bdef.path, "outputs", i), inner.trace)
+            r.error(
+                origin,
+                f"output '{out}' is none of the block's inputs and nodes"
+                f"{suggest(out, inner.locals)}",
+            )
+
+
+def block_params(
+    r: Resolver, bdef: BlockDef, node: Node, origin: Origin, path: SpecPath
+) -> dict[str, Any] | None:
+    declared = bdef.block.params or {}
+    given = node.kwargs
+    ok = True
+    for k in given:
+        if k not in declared:
+            r.error(
+                origin,
+                f"block '{bdef.id}' has no parameter '{k}' (its parameters: "
+                f"{', '.join(declared) or 'none'}){suggest(k, declared)}",
+                (*path, k),
+                key=True,
+            )
+            ok = False
+    missing = [k for k, v in declared.items() if v is None and k not in given]
+    if missing:
+        r.error(
+            origin,
+            f"block '{bdef.id}' needs parameter"
+            f"{'s' if len(missing) > 1 else ''} "
+            f"{', '.join(repr(m) for m in missing)}",
+            path,
+        )
+        ok = False
+    return {**declared, **given} if ok else None
+
+
+def block_formals(
+    r: Resolver, bdef: BlockDef, node: Node, outer: Body, origin: Origin, path: SpecPath
+) -> dict[str, Binding] | None:
+    """Bind the block's formal inputs to the references written at the use."""
+    formals = bdef.block.inputs
+    raw = node.inputs
+    where = (*path, "inputs")
+    if isinstance(raw, str):
+        raw = [raw]
+    if isinstance(raw, list):
+        if len(raw) != len(formals):
+            r.error(
+                origin,
+                f"block '{bdef.id}' takes {len(formals)} input"
+                f"{'s' if len(formals) != 1 else ''} ({', '.join(formals)}),"
+                f" got {len(raw)}",
+                where,
+            )
+            return None
+        pairs: list[tuple[str, Any, SpecPath]] = [
+            (f, r, (*where, i)) for i, (f, r) in enumerate(zip(formals, raw, strict=True))
+        ]
+    else:
+        unknown = [k for k in raw if k not in formals]
+        missing = [f for f in formals if f not in raw]
+        for k in unknown:
+            r.error(
+                origin,
+                f"block '{bdef.id}' has no input '{k}' (its inputs: "
+                f"{', '.join(formals)}){suggest(k, formals)}",
+                (*where, k),
+                key=True,
+            )
+        if missing:
+            r.error(
+                origin,
+                f"block '{bdef.id}' input{'s' if len(missing) > 1 else ''} "
+                f"{', '.join(repr(m) for m in missing)} not given",
+                where,
+            )
+        lists = [k for k, v in raw.items() if isinstance(v, list)]
+        for k in lists:
+            r.error(origin, f"block input '{k}' takes one reference, not a list", (*where, k))
+        if unknown or missing or lists:
+            return None
+        pairs = [(f, raw[f], (*where, f)) for f in formals]
+    return {f: Formal(r, outer, origin, w) for f, r, w in pairs if isinstance(r, str)}
+
+
+def expand(
+    r: Resolver, bdef: BlockDef, params: dict[str, Any], body: Body, pending: list[Pending]
+) -> None:
+    """Substitute parameters into each node of the block and add it to the body."""
+    for nid, raw in bdef.block.nodes.items():
+        path = (*bdef.path, "nodes", nid)
+        origin = Origin(bdef.doc, path, body.trace, nid)
+        if nid in body.locals:
+            r.error(
+                origin,
+                f"duplicate id '{nid}': already a formal input of block '{bdef.id}'",
+                path,
+                key=True,
+            )
+            continue
+        body.locals[nid] = Broken(origin)  # replaced when the node resolves
+        problems: list[Diagnostic] = []
+        data = substitute(raw, params, partial(_report, problems, origin, path))
+        node = block_inner_node(r, data, bdef, path, origin, problems)
+        if node is not None:
+            r.node(nid, node, body, path, pending)
+
+
+def block_inner_node(
+    r: Resolver,
+    data: Any,
+    bdef: BlockDef,
+    path: SpecPath,
+    origin: Origin,
+    problems: list[Diagnostic],
+) -> Node | None:
+    if problems:
+        r.errors += problems
+        return None
+    try:
+        return Node.model_validate(data)
+    except ValidationError as e:
+        r.errors += [
+            d.with_prefix(f"{origin.trace}{origin.id}: ")
+            for d in _diagnostics(bdef.doc, e, path, data, label=False)
+        ]
+        return None
+
+
+def _report(
+    problems: list[Diagnostic], origin: Origin, path: SpecPath, rel: SpecPath, e: Problem
+) -> None:
+    """A substitution problem, located at the value inside the block's definition."""
+    problems.append(origin.diagnostic(str(e), path=(*path, *rel)))
