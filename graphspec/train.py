@@ -8,7 +8,7 @@ from typing import Any
 from graphspec.schema import Fit, Spec
 
 
-def arrays(spec: Spec, path: Path) -> tuple[dict[str, Any], Any]:
+def arrays(spec: Spec, path: Path) -> tuple[Any, Any]:
     """Inputs and targets from an .npz file whose arrays are named by input and output ids."""
     import numpy as np
 
@@ -23,8 +23,14 @@ def arrays(spec: Spec, path: Path) -> tuple[dict[str, Any], Any]:
             f"--data {path}: no array named {', '.join(missing)} "
             f"(it has {', '.join(data) or 'none'})"
         )
+    inputs = {k: data[k] for k in spec.inputs}
     targets = {k: data[k] for k in outputs}
-    return {k: data[k] for k in spec.inputs}, targets if len(outputs) > 1 else targets[outputs[0]]
+    return _bare(inputs), _bare(targets)
+
+
+def _bare(arrays: dict[str, Any]) -> Any:
+    """Keras takes one input or target bare, several by name."""
+    return next(iter(arrays.values())) if len(arrays) == 1 else arrays
 
 
 def fit(

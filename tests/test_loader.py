@@ -122,7 +122,8 @@ def test_very_deep_input_is_an_error_not_a_crash(tmp_path: Path) -> None:
         [sys.executable, "-c", code, str(deep)], capture_output=True, text=True, timeout=120
     )
     assert run.returncode == 0, run.stderr
-    assert "nesting deeper than" in run.stdout
+    # graphspec's own cap, or (PyYAML >= 6.0.3 bundling a newer libyaml) libyaml's depth limit
+    assert "nesting deeper than" in run.stdout or "exceeded maximum nesting depth" in run.stdout
 
 
 def test_alias_bomb_is_capped() -> None:
