@@ -7,7 +7,7 @@ from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
 
-from graphspec.errors import Diagnostic, GraphSpecError
+from graphspec.errors import Diagnostic, GraphSpecError, SpecError, sorted_diagnostics
 from graphspec.ir import Program
 from graphspec.loader import Document, load_file
 from graphspec.order import order
@@ -42,12 +42,40 @@ def _document(spec: Spec) -> Document:
     return doc
 
 
-def _as_spec(source: str | Path | Spec | Mapping[str, Any]) -> Spec:
-    if isinstance(source, Spec):
-        return source
+def _as_document(source: str | Path | Mapping[str, Any]) -> Document:
     if isinstance(source, Mapping):
-        return validate(Document("<spec>", "", dict(source)))
-    return load(source)
+        return Document("<spec>", "", dict(source))
+    return load_file(source)
+
+
+PRUNABLE = ("inputs", "nodes", "shared", "blocks")
+"""Sections whose invalid entries can be set aside so that later stages still run."""
+
+
+def validate_leniently(doc: Document) -> tuple[Spec, list[Diagnostic], dict[str, set[str]]]:
+    """Validate; when only some inputs, nodes, shared entries or blocks are invalid, set them
+    aside and validate the rest, so that resolve can report its own problems too."""
+    try:
+        return validate(doc), [], {}
+    except SpecError as e:
+        broken: dict[str, set[str]] = {s: set() for s in PRUNABLE}
+        for d in e.diagnostics:
+            if len(d.path) < 2 or d.path[0] not in PRUNABLE or not isinstance(d.path[1], str):
+                raise
+            broken[str(d.path[0])].add(d.path[1])
+        data = {
+            k: {i: v for i, v in section.items() if i not in broken[k]}
+            if k in PRUNABLE and isinstance(section, dict)
+            else section
+            for k, section in doc.data.items()
+        }
+        pruned = Document(doc.file, doc.text, data, doc.path, doc.positions, doc.key_positions)
+        try:
+            spec = validate(pruned)
+        except SpecError:
+            raise e from None
+        spec._document = doc
+        return spec, e.diagnostics, broken
 
 
 def check(
@@ -57,12 +85,26 @@ def check(
     allow_paths: tuple[str | Path, ...] = (),
     allow_file_arguments: bool = False,
 ) -> Checked:
-    """Load, validate, resolve and order a spec without building it (no TensorFlow)."""
-    spec = _as_spec(source)
+    """Load, validate, resolve and order a spec without building it (no TensorFlow).
+
+    Every problem found before building is reported together, in one SpecError."""
     options = Options(
         frozenset(custom_objects or ()), tuple(Path(p) for p in allow_paths), allow_file_arguments
     )
-    program = order(resolve(spec, _document(spec), options))
+    early: list[Diagnostic] = []
+    broken: dict[str, set[str]] = {}
+    if isinstance(source, Spec):
+        spec = source
+    else:
+        spec, early, broken = validate_leniently(_as_document(source))
+    try:
+        program = order(resolve(spec, _document(spec), options, broken))
+    except SpecError as e:
+        # with entries set aside, "no output depends on this node" may be an artefact
+        later = [d for d in e.diagnostics if d.severity == "error" or not early]
+        raise SpecError(sorted_diagnostics([*early, *later])) from e
+    if early:
+        raise SpecError(early)
     return Checked(spec, program)
 
 

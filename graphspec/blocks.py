@@ -38,6 +38,8 @@ def block_node(
 ) -> None:
     assert node.block is not None
     bdef = body.scope.find_block(node.block)
+    if bdef is None and node.block in r.broken_blocks:
+        return  # set aside: its definition's errors are reported
     if bdef is None:
         hint = suggest(node.block, body.scope.visible("blocks"))
         if body.scope.find_shared(node.block):

@@ -240,6 +240,9 @@ def main(argv: Sequence[str] | None = None) -> int:
         return EXIT_USAGE
     rep = Reporter(sys.stderr, args.strict, not args.no_source)
     try:
+        for spec in getattr(args, "specs", None) or [args.spec]:
+            if not Path(spec).is_file():
+                raise UsageError(f"no such spec file: {spec}")
         COMMANDS[args.command](args, rep)
     except UsageError as e:
         print(f"graphspec {args.command}: error: {e}", file=sys.stderr)

@@ -78,6 +78,11 @@ class Problem(Exception):
     """A bare message raised by low-level code; the caller adds the location."""
 
 
+def sorted_diagnostics(diagnostics: Iterable[Diagnostic]) -> list[Diagnostic]:
+    """By file, line and column; the same problem once."""
+    return sorted(dict.fromkeys(diagnostics), key=lambda d: (d.file, d.line, d.column))
+
+
 def suggest(name: str, choices: Iterable[str]) -> str:
     """'; did you mean X?' for the closest choice, or the empty string."""
     pool = list(choices)

@@ -13,6 +13,7 @@ from graphspec.errors import (
     Problem,
     SpecError,
     SpecPath,
+    sorted_diagnostics,
     suggest,
 )
 from graphspec.ir import (
@@ -61,6 +62,7 @@ class Resolver:
         self.shared: dict[str, SharedIR] = {}
         self.includes: list[Path] = []
         self.duplicates: set[str] = set()
+        self.broken_blocks: set[str] = set()
 
     def error(
         self, origin: Origin, message: str, path: SpecPath | None = None, key: bool = False
@@ -77,6 +79,7 @@ class Resolver:
         name: str,
         parent: Scope | None,
         key_prefix: str = "",
+        broken: dict[str, set[str]] | None = None,
     ) -> GraphIR:
         """Flatten one graph: its inputs, nodes (blocks expanded) and outputs."""
         self.check_namespace(graph, doc, base)
@@ -90,6 +93,7 @@ class Resolver:
             if built is not None:
                 self.shared[f"{key_prefix}{sid}"] = built
         body = Body(scope, doc, base)
+        self.set_aside(broken or {}, scope, body, doc)
         inputs = []
         for iid, spec in graph.inputs.items():
             origin = Origin(doc, (*base, "inputs", iid), id=iid)
@@ -107,6 +111,20 @@ class Resolver:
         ir = GraphIR(name, inputs, nodes, outputs, own, origin=Origin(doc, base))
         ir.output_names = [o.id for o in outputs]
         return ir
+
+    def set_aside(
+        self, broken: dict[str, set[str]], scope: Scope, body: Body, doc: Document
+    ) -> None:
+        """Ids whose entries failed validation: referring to them adds no error."""
+        for section, ids in broken.items():
+            for i in ids:
+                origin = Origin(doc, (section, i), id=i)
+                if section == "shared":
+                    scope.shared[i] = (i, BROKEN)
+                elif section == "blocks":
+                    self.broken_blocks.add(i)
+                else:
+                    body.locals[i] = Broken(origin)
 
     def check_namespace(self, graph: Graph, doc: Document, base: SpecPath) -> None:
         """Inputs, nodes, shared and blocks share one namespace per graph."""
@@ -381,26 +399,33 @@ class Resolver:
         return result
 
 
-def resolve(spec: Spec, doc: Document, options: Options | None = None) -> Program:
-    """Resolve a validated spec into a Program; SpecError with every problem found."""
+def resolve(
+    spec: Spec,
+    doc: Document,
+    options: Options | None = None,
+    broken: dict[str, set[str]] | None = None,
+) -> Program:
+    """Resolve a validated spec into a Program; SpecError with every problem found.
+
+    `broken` names entries set aside because they failed validation (see api.check)."""
     root = doc.path.parent if doc.path else None
     r = Resolver(options or Options(), root)
     if doc.path is not None:
         r.includes.append(doc.path)
     name = spec.name or (doc.path.stem if doc.path else "model")
-    graph = r.graph(spec, doc, (), name, None)
+    graph = r.graph(spec, doc, (), name, None, broken=broken)
     compiled = compile_settings(spec, graph.outputs, r, doc)
     if r.errors:
-        raise SpecError(_sorted(r.errors))
+        raise SpecError(_without_repeats(r.errors))
     return Program(graph, r.shared, compiled)
 
 
 _REPEAT = re.compile(r", repeat \d+ of \d+\)")
 
 
-def _sorted(diags: list[Diagnostic]) -> list[Diagnostic]:
-    """In file order; one report for the same error in every copy of a repeated block."""
+def _without_repeats(diags: list[Diagnostic]) -> list[Diagnostic]:
+    """One report for the same error in every copy of a repeated block, in file order."""
     unique: dict[tuple[str, int, int, str], Diagnostic] = {}
     for d in diags:
         unique.setdefault((d.file, d.line, d.column, _REPEAT.sub(")", d.message)), d)
-    return sorted(unique.values(), key=lambda d: (d.file, d.line, d.column))
+    return sorted_diagnostics(unique.values())

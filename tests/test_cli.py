@@ -61,6 +61,8 @@ def test_usage_errors_exit_2(capsys: pytest.CaptureFixture[str], write_spec: Wri
     assert e.value.code == 2
     assert run(capsys, "validate", "--custom-objects", "nocolon", str(write_spec(GOOD)))[0] == 2
     assert main([]) == 2
+    code, _, err = run(capsys, "validate", "missing.yaml")
+    assert (code, err) == (2, "graphspec validate: error: no such spec file: missing.yaml\n")
 
 
 def test_build_prints_summary_and_saves(
