@@ -173,6 +173,8 @@ class Emitter:
         value = tensors[tree.target]
         if tree.index is None:
             return value
+        if not isinstance(value, list | tuple) and tree.index == 0:
+            return value  # a one-output callable: output 0 is its output
         if not isinstance(value, list | tuple) or tree.index >= len(value):
             count = len(value) if isinstance(value, list | tuple) else 1
             raise BuildError(

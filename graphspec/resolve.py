@@ -107,7 +107,7 @@ class Resolver:
         nodes = self.connect(pending)
         outputs = self.outputs(graph, body, base)
         self.check_names(inputs, nodes)
-        own = {sid: shared for sid, (_, shared) in scope.shared.items()}
+        own = {sid: entry for sid, (_, entry) in scope.shared.items() if entry is not BROKEN}
         ir = GraphIR(name, inputs, nodes, outputs, own, origin=Origin(doc, base))
         ir.output_names = [o.id for o in outputs]
         return ir
@@ -268,6 +268,11 @@ class Resolver:
                 )
                 return None
             return value[index]
+        if names is not None and len(names) == 1:  # a one-output block or sub-model
+            if index == 0:
+                return value
+            self.error(origin, f"'{local}.{selector}': '{local}' has only one output", where)
+            return None
         if value.index is not None:
             self.error(origin, f"'{local}.{selector}' selects from a single output", where)
             return None
@@ -321,7 +326,7 @@ class Resolver:
             self.flat_id(nid, body), Use(key, node.use), Ref(nid), dict(node.call), origin
         )
         pending.append(Pending(flat, node.inputs, body, path))
-        body.locals[nid] = Fixed(Ref(flat.id), origin, names if names and len(names) > 1 else None)
+        body.locals[nid] = Fixed(Ref(flat.id), origin, names)
 
     def layer_node(
         self,

@@ -138,7 +138,7 @@ class BlockValue(Binding):
     """A block node: its outputs, looked up inside the expanded body."""
 
     def __init__(self, body: Body, outputs: list[str], origin: Origin) -> None:
-        super().__init__(origin, outputs if len(outputs) > 1 else None)
+        super().__init__(origin, outputs)
         self.body, self.outputs = body, outputs
 
     def compute(self, r: Resolver, chain: list[str]) -> RefTree | None:
