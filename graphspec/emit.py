@@ -8,6 +8,7 @@ from collections.abc import Mapping
 from typing import Any
 
 from graphspec.errors import BuildError
+from graphspec.expect import count
 from graphspec.ir import (
     ApplicationIR,
     CompileIR,
@@ -256,13 +257,7 @@ def compile_model(emitter: Emitter, model: Any, settings: CompileIR) -> None:
 
 def count_declared(model: Any) -> int:
     """Parameters declared by the model's weights (counted from shapes: none is allocated)."""
-    total = 0
-    for v in model.weights:
-        size = 1
-        for d in v.shape:
-            size *= int(d)
-        total += size
-    return total
+    return count(model.weights)
 
 
 def over_budget(graph: GraphIR, model: Any, declared: int, budget: int) -> BuildError:

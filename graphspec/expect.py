@@ -9,7 +9,8 @@ from graphspec.loader import Document
 from graphspec.schema import Spec
 
 
-def _count(weights: list[Any]) -> int:
+def count(weights: list[Any]) -> int:
+    """Parameters in these weights, from their shapes (works before they are allocated)."""
     total = 0
     for v in weights:
         size = 1
@@ -27,9 +28,9 @@ def measured(model: Any) -> dict[str, Any]:
     """The facts `expect:` can state, measured on a built model."""
     shapes = [tuple(t.shape) for t in model.outputs]
     return {
-        "params": _count(model.weights),
-        "trainable_params": _count(model.trainable_weights),
-        "non_trainable_params": _count(model.non_trainable_weights),
+        "params": count(model.weights),
+        "trainable_params": count(model.trainable_weights),
+        "non_trainable_params": count(model.non_trainable_weights),
         "output_shapes": {n: list(s) for n, s in zip(model.output_names, shapes, strict=True)},
     }
 
