@@ -18,7 +18,7 @@ from graphspec.ir import (
 )
 from graphspec.schema import (
     Node,
-    _diagnostics,
+    pydantic_diagnostics,
 )
 from graphspec.scope import Binding, BlockDef, BlockValue, Body, Broken, Formal, Pending
 from graphspec.template import substitute
@@ -54,7 +54,6 @@ def block_node(
     formals = block_formals(r, bdef, node, body, origin, path)
     if params is None or formals is None:
         return
-    copies = node.repeat or 1
     if node.repeat is not None and (len(bdef.block.inputs) != 1 or len(bdef.block.outputs) != 1):
         r.error(
             origin,
@@ -65,12 +64,30 @@ def block_node(
             key=True,
         )
         return
+    body.locals[nid] = copies(r, nid, node.repeat, bdef, params, formals, body, origin, pending)
+
+
+def copies(
+    r: Resolver,
+    nid: str,
+    repeat: int | None,
+    bdef: BlockDef,
+    params: dict[str, Any],
+    formals: dict[str, Binding],
+    body: Body,
+    origin: Origin,
+    pending: list[Pending],
+) -> Binding:
+    """Expand the block once, or `repeat` times in a chain; the value is the last copy's.
+
+    Inner node `c` of block node `b` is named `b_c`; with `repeat`, `b_1_c`, `b_2_c`, …"""
     value: Binding | None = None
-    for k in range(1, copies + 1):
+    count = repeat or 1
+    for k in range(1, count + 1):
         if value is not None:
             formals = {bdef.block.inputs[0]: value}
-        tag = f", repeat {k} of {copies}" if node.repeat is not None else ""
-        prefix = f"{body.prefix}{nid}_{k}_" if node.repeat is not None else f"{body.prefix}{nid}_"
+        tag = f", repeat {k} of {count}" if repeat is not None else ""
+        prefix = f"{body.prefix}{nid}_{k}_" if repeat is not None else f"{body.prefix}{nid}_"
         inner = Body(
             bdef.scope,
             bdef.doc,
@@ -85,7 +102,7 @@ def block_node(
         check_block_outputs(r, bdef, inner)
         value = BlockValue(inner, list(bdef.block.outputs), origin)
     assert value is not None
-    body.locals[nid] = value
+    return value
 
 
 def check_block_outputs(r: Resolver, bdef: BlockDef, inner: Body) -> None:
@@ -216,7 +233,7 @@ def block_inner_node(
     except ValidationError as e:
         r.errors += [
             d.with_prefix(f"{origin.trace}{origin.id}: ")
-            for d in _diagnostics(bdef.doc, e, path, data, label=False)
+            for d in pydantic_diagnostics(bdef.doc, e, path, data, label=False)
         ]
         return None
 

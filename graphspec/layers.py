@@ -20,8 +20,8 @@ from graphspec.ir import (
 from graphspec.schema import (
     LayerSpec,
     Node,
-    _diagnostics,
     check_named,
+    pydantic_diagnostics,
 )
 
 if TYPE_CHECKING:
@@ -134,7 +134,7 @@ def argument(r: Resolver, owner: str, key: str, value: Any, origin: Origin, path
         except ValidationError as e:
             r.errors += [
                 d.with_prefix(f"{origin.trace}{origin.id}: ")
-                for d in _diagnostics(origin.doc, e, path, value, label=False)
+                for d in pydantic_diagnostics(origin.doc, e, path, value, label=False)
             ]
             return INVALID
         inner = layer(r, spec, origin, path)

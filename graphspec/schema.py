@@ -462,12 +462,12 @@ def validate(doc: Document) -> Spec:
     try:
         spec = Spec.model_validate(doc.data)
     except ValidationError as e:
-        raise SpecError(_diagnostics(doc, e)) from e
+        raise SpecError(pydantic_diagnostics(doc, e)) from e
     spec._document = doc
     return spec
 
 
-def _diagnostics(
+def pydantic_diagnostics(
     doc: Document, e: ValidationError, base: SpecPath = (), data: Any = None, label: bool = True
 ) -> list[Diagnostic]:
     """Diagnostics for a pydantic error on `data`, the value found at `base` in `doc`;

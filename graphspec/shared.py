@@ -20,9 +20,7 @@ from graphspec.ir import (
     SubGraphIR,
 )
 from graphspec.loader import Document, load_file
-from graphspec.schema import (
-    LayerSpec,
-)
+from graphspec.schema import LayerSpec, validate
 from graphspec.scope import Scope
 
 if TYPE_CHECKING:
@@ -87,9 +85,7 @@ def include(r: Resolver, sid: str, relative: str, origin: Origin, key: str) -> S
     note = f"included from {doc.file}:{pos.line}"
     try:
         inner_doc = load_file(target, (note, *doc.notes))
-        from graphspec.schema import validate as validate_spec
-
-        spec = validate_spec(inner_doc)
+        spec = validate(inner_doc)
     except GraphSpecError as e:
         r.errors += e.diagnostics
         return None
@@ -109,8 +105,9 @@ def include_path(
         return None
     here = doc.path.parent if doc.path else Path.cwd()
     target = (here / relative).resolve()
-    roots = [r.resolve() for r in (r.root, *r.options.allow_paths) if r is not None]
-    if roots and not any(target.is_relative_to(r) for r in roots):
+    allowed = (r.root, *r.options.allow_paths)
+    roots = [root.resolve() for root in allowed if root is not None]
+    if roots and not any(target.is_relative_to(root) for root in roots):
         r.error(
             origin,
             f"'{relative}' leaves the spec's directory ({display_path(roots[0])}"
