@@ -98,17 +98,24 @@ class Emitter:
         return v
 
     def named(self, n: Named) -> Any:
+        """A Keras name stays a name (Keras resolves it); with arguments, the class is called."""
         if not n.kwargs:
             return n.name
         module = getattr(self.keras, _MODULES[n.kind])
+        public = {k.lower(): getattr(module, k) for k in dir(module) if not k.startswith("_")}
+        cls = public.get(n.name.lower())
+        if isinstance(cls, type):
+            return cls(**dict(n.kwargs))
         return module.get({"class_name": n.name, "config": dict(n.kwargs)})
 
     def layer(self, ir: LayerIR, name: str) -> Any:
         cls = self.custom[ir.class_name] if ir.custom else getattr(self.keras.layers, ir.class_name)
-        args = [self.value(a, name, str(i)) for i, a in enumerate(ir.args)]
-        kwargs = {k: self.value(v, name, k) for k, v in ir.kwargs.items()}
         try:
+            args = [self.value(a, name, str(i)) for i, a in enumerate(ir.args)]
+            kwargs = {k: self.value(v, name, k) for k, v in ir.kwargs.items()}
             return cls(*args, name=name, **kwargs)
+        except BuildError:
+            raise
         except Exception as e:
             raise self.fail(
                 ir.origin, f"Keras refused to construct {ir.class_name}: {_short(e)}", e

@@ -263,6 +263,10 @@ class Graph(Strict):
     def _some_outputs(cls, v: Outputs) -> Outputs:
         if not v:
             raise ValueError("a graph needs at least one output")
+        twice = sorted({repr(o) for o in v if isinstance(v, list) and v.count(o) > 1})
+        if twice:
+            raise ValueError(f"output{'s' if len(twice) > 1 else ''} {', '.join(twice)} "
+                             "listed more than once")
         return v
 
     def output_options(self) -> dict[str, OutputOptions]:
