@@ -94,8 +94,11 @@ def _custom_objects(specs: list[str]) -> dict[str, Any]:
         module, _, name = item.partition(":")
         if not module or not name:
             raise UsageError(f"--custom-objects takes MODULE:NAME, got '{item}'")
+        from graphspec.emit import quiet_stderr
+
         try:
-            found[name] = getattr(importlib.import_module(module), name)
+            with quiet_stderr():  # user modules usually import Keras, and so TensorFlow
+                found[name] = getattr(importlib.import_module(module), name)
         except (ImportError, AttributeError) as e:
             raise UsageError(f"--custom-objects {item}: {e}") from e
     return found

@@ -4,7 +4,8 @@ from __future__ import annotations
 
 import os
 import sys
-from collections.abc import Mapping
+from collections.abc import Iterator, Mapping
+from contextlib import contextmanager
 from typing import Any
 
 from graphspec.errors import BuildError
@@ -38,23 +39,31 @@ _MODULES = {
 def _keras() -> Any:
     """Import Keras on the TensorFlow backend, keeping TensorFlow's C++ start-up chatter
     (oneDNN, CUDA probing) off the terminal; Python errors still propagate."""
-    os.environ.setdefault("TF_CPP_MIN_LOG_LEVEL", "3")
-    os.environ.setdefault("KERAS_BACKEND", "tensorflow")
-    if "keras" in sys.modules:
+    if "keras" in sys.modules and "tensorflow" in sys.modules:
         return sys.modules["keras"]
-    saved = os.dup(2)
-    devnull = os.open(os.devnull, os.O_WRONLY)
-    try:
-        os.dup2(devnull, 2)
+    with quiet_stderr():
         import keras
         import tensorflow as tf
 
         tf.config.list_physical_devices()  # probe devices now, while stderr is quiet
+    return keras
+
+
+@contextmanager
+def quiet_stderr() -> Iterator[None]:
+    """Silence file descriptor 2 (C++ logging) for the block; Python exceptions still propagate."""
+    os.environ.setdefault("TF_CPP_MIN_LOG_LEVEL", "3")
+    os.environ.setdefault("KERAS_BACKEND", "tensorflow")
+    sys.stderr.flush()
+    saved = os.dup(2)
+    devnull = os.open(os.devnull, os.O_WRONLY)
+    try:
+        os.dup2(devnull, 2)
+        yield
     finally:
         os.dup2(saved, 2)
         os.close(saved)
         os.close(devnull)
-    return keras
 
 
 def _short(e: BaseException) -> str:

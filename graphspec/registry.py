@@ -69,7 +69,10 @@ def layer(name: str, custom: frozenset[str] = frozenset()) -> LayerInfo | None:
         raise Problem(f"layer '{name}' is refused: {REFUSED_LAYERS[name]}")
     entry = data()["layers"].get(name)
     if entry is None:
-        hint = suggest(name, [*layer_names(), *custom])
+        hint = suggest(name, [*layer_names(), *custom]) or (
+            " (a user-defined layer comes in with --custom-objects MODULE:NAME, or "
+            "custom_objects= in Python)"
+        )
         raise Problem(f"unknown layer '{name}'{hint}")
     return LayerInfo(
         name,

@@ -265,8 +265,9 @@ class Graph(Strict):
             raise ValueError("a graph needs at least one output")
         twice = sorted({repr(o) for o in v if isinstance(v, list) and v.count(o) > 1})
         if twice:
-            raise ValueError(f"output{'s' if len(twice) > 1 else ''} {', '.join(twice)} "
-                             "listed more than once")
+            raise ValueError(
+                f"output{'s' if len(twice) > 1 else ''} {', '.join(twice)} listed more than once"
+            )
         return v
 
     def output_options(self) -> dict[str, OutputOptions]:

@@ -153,3 +153,32 @@ def test_python_dash_m_is_the_same_program() -> None:
         timeout=120,
     )
     assert run.stdout.startswith("graphspec ")
+
+
+def test_custom_objects_option_admits_a_user_layer(
+    capsys: pytest.CaptureFixture[str],
+    write_spec: Write,
+    tmp_path: Path,
+    monkeypatch: pytest.MonkeyPatch,
+) -> None:
+    (tmp_path / "user_layers_for_test.py").write_text(
+        "import keras\n\n"
+        "class Scale(keras.layers.Layer):\n"
+        "    def __init__(self, factor=2.0, **kwargs):\n"
+        "        super().__init__(**kwargs)\n"
+        "        self.factor = factor\n\n"
+        "    def call(self, x):\n"
+        "        return x * self.factor\n"
+    )
+    monkeypatch.syspath_prepend(str(tmp_path))
+    spec = write_spec(
+        "graphspec: 1\ninputs: {x: {shape: [3]}}\n"
+        "nodes: {s: {layer: Scale, factor: 3.0, inputs: x}}\noutputs: [s]\n"
+    )
+    code, _, err = run(capsys, "validate", "--no-source", str(spec))
+    assert code == 1 and "unknown layer 'Scale' (a user-defined layer comes in with" in err
+    out = tmp_path / "s.keras"
+    argv = ["build", "-q", str(spec), "-o", str(out), "--custom-objects"]
+    code, _, err = run(capsys, *argv, "user_layers_for_test:Scale")
+    assert (code, err) == (0, "")
+    assert out.is_file()
