@@ -86,7 +86,8 @@ def _graph(graph: GraphIR) -> dict[str, Any]:
     """A flat graph as spec data; outputs whose value has another name get an Identity node."""
     nodes = {n.id: _node(n) for n in graph.nodes}
     inputs: dict[str, dict[str, Any]] = {
-        i.id: {"shape": list(i.shape), "dtype": i.dtype} for i in graph.inputs
+        i.id: {"shape": list(i.shape)} | ({"dtype": i.dtype} if i.dtype != "float32" else {})
+        for i in graph.inputs
     }
     for i, spec in zip(graph.inputs, inputs.values(), strict=True):
         spec.update({k: v for k, v in (("batch_size", i.batch_size), ("sparse", i.sparse)) if v})
@@ -112,7 +113,7 @@ def expanded(spec: Spec, program: Program) -> dict[str, Any]:
     body = _graph(graph)
     top: dict[str, Any] = {"graphspec": 1, "name": graph.name}
     if spec.description:
-        top["description"] = spec.description
+        top["description"] = " ".join(spec.description.split())
     top.update(body)
     for key in ("compile", "fit", "expect"):
         section = getattr(spec, key)

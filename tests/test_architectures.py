@@ -43,6 +43,7 @@ TWINS = {
     "mobilenet_v2": "MobileNetV2",
     "densenet121": "DenseNet121",
     "vgg16": "VGG16",
+    "xception": "Xception",
 }
 
 BATCH = 2
