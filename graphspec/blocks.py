@@ -87,7 +87,7 @@ def copies(
         if value is not None:
             formals = {bdef.block.inputs[0]: value}
         tag = f", repeat {k} of {count}" if repeat is not None else ""
-        prefix = f"{body.prefix}{nid}_{k}_" if repeat is not None else f"{body.prefix}{nid}_"
+        prefix = body.name(f"{nid}_{k}_" if repeat is not None else f"{nid}_")
         inner = Body(
             bdef.scope,
             bdef.doc,

@@ -88,10 +88,11 @@ class Resolver:
             scope.blocks[bid] = BlockDef(bid, block, doc, (*base, "blocks", bid), scope)
         for sid, entry in graph.shared.items():
             origin = Origin(doc, (*base, "shared", sid), id=sid)
-            built = shared.shared_entry(self, sid, entry, origin, scope, f"{key_prefix}{sid}")
-            scope.shared[sid] = (f"{key_prefix}{sid}", built or BROKEN)
+            key = f"{key_prefix}{sid}"
+            built = shared.shared_entry(self, sid, entry, origin, scope, key)
+            scope.shared[sid] = (key, built or BROKEN)
             if built is not None:
-                self.shared[f"{key_prefix}{sid}"] = built
+                self.shared[key] = built
         body = Body(scope, doc, base)
         self.set_aside(broken or {}, scope, body, doc)
         inputs = []
@@ -213,7 +214,7 @@ class Resolver:
             self.error(origin, self.unknown_reference(local, body), where)
             return None
         try:
-            value = binding.value(self, [*chain, f"{body.prefix}{local}"])
+            value = binding.value(self, [*chain, body.name(local)])
         except Problem as e:
             self.error(origin, str(e), where)
             return None
@@ -292,9 +293,6 @@ class Resolver:
         else:
             self.layer_node(nid, node, body, path, origin, pending)
 
-    def flat_id(self, nid: str, body: Body) -> str:
-        return f"{body.prefix}{nid}"
-
     def use_node(
         self,
         nid: str,
@@ -322,9 +320,7 @@ class Resolver:
             return
         layers.check_call(self, node, shared if isinstance(shared, LayerIR) else None, origin, path)
         names = shared.graph.output_names if isinstance(shared, SubGraphIR) else None
-        flat = NodeIR(
-            self.flat_id(nid, body), Use(key, node.use), Ref(nid), dict(node.call), origin
-        )
+        flat = NodeIR(body.name(nid), Use(key, node.use), Ref(nid), dict(node.call), origin)
         pending.append(Pending(flat, node.inputs, body, path))
         body.locals[nid] = Fixed(Ref(flat.id), origin, names)
 
@@ -354,7 +350,7 @@ class Resolver:
             return
         raw: Any = node.inputs
         for k in range(1, count + 1):
-            fid = self.flat_id(f"{nid}_{k}" if node.repeat is not None else nid, body)
+            fid = body.name(f"{nid}_{k}" if node.repeat is not None else nid)
             copy = LayerIR(
                 layer.class_name, list(layer.args), dict(layer.kwargs), origin, layer.custom
             )

@@ -166,6 +166,11 @@ class Body:
     block: Block | None = None
     locals: dict[str, Binding] = field(default_factory=dict)
 
+    def name(self, local: str) -> str:
+        """The Keras name of a local id: the id behind the prefix of the block uses around it
+        (`stage_c1`, `stage_2_c1`; see docs/language.md)."""
+        return f"{self.prefix}{local}"
+
     def origin_of(self, local: str) -> Origin:
         b = self.locals.get(local)
         return b.origin if b else Origin(self.doc, self.base, self.trace)
