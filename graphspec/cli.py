@@ -178,17 +178,19 @@ def cmd_build(args: argparse.Namespace, rep: Reporter) -> None:
 
 
 def cmd_check(args: argparse.Namespace, rep: Reporter) -> None:
-    from graphspec.expect import verify
+    from graphspec.expect import check_expect
 
     for spec in args.specs:
         built = _built(spec, args, rep)
         if built is None:
             continue
         checked, model = built
-        doc = checked.spec.document
-        problems = verify(checked.spec, doc, model) if doc is not None else []
-        rep.report(problems)
-        if not problems:
+        assert checked.spec.document is not None  # loaded from a file
+        try:
+            check_expect(checked.spec, checked.spec.document, model)
+        except GraphSpecError as e:
+            rep.report(e.diagnostics)
+        else:
             print(f"{spec}: ok ({model.count_params():,} parameters)")
 
 

@@ -74,6 +74,7 @@ def verify(spec: Spec, doc: Document, model: Any) -> list[Diagnostic]:
 
 
 def check_expect(spec: Spec, doc: Document, model: Any) -> None:
+    """ExpectError listing every stated fact the model breaks."""
     problems = verify(spec, doc, model)
     if problems:
         raise ExpectError(problems)
