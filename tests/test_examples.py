@@ -23,6 +23,7 @@ from keras import layers
 
 import graphspec
 from graphspec.expand import expanded, to_yaml
+from tests.model_cache import ModelCache
 from tests.test_architectures import canonical_layers
 
 EXAMPLES = Path(__file__).resolve().parent.parent / "specs" / "examples"
@@ -139,25 +140,9 @@ def layer_classes(model: keras.Model) -> Counter[str]:
     )
 
 
-class _Cache:
-    def __init__(self) -> None:
-        self.references: dict[str, keras.Model] = {}
-        self.built: dict[str, keras.Model] = {}
-
-    def reference(self, name: str) -> keras.Model:
-        if name not in self.references:
-            self.references[name] = REFERENCES[name]()
-        return self.references[name]
-
-    def graphspec(self, name: str) -> keras.Model:
-        if name not in self.built:
-            self.built[name] = graphspec.build(spec_path(name))
-        return self.built[name]
-
-
 @pytest.fixture(scope="module")
-def models() -> _Cache:
-    return _Cache()
+def models() -> ModelCache:
+    return ModelCache(REFERENCES, spec_path)
 
 
 # --------------------------------------------------------------------------
@@ -170,7 +155,7 @@ def test_every_example_has_a_reference() -> None:
 
 
 @pytest.mark.parametrize("name", NAMES)
-def test_example_matches_reference(models: _Cache, name: str) -> None:
+def test_example_matches_reference(models: ModelCache, name: str) -> None:
     spec = load_spec(name)
     model, ref = models.graphspec(name), models.reference(name)
 
@@ -200,7 +185,7 @@ def test_example_matches_reference(models: _Cache, name: str) -> None:
 
 
 @pytest.mark.parametrize("name", NAMES)
-def test_example_computes_the_same_function(models: _Cache, name: str) -> None:
+def test_example_computes_the_same_function(models: ModelCache, name: str) -> None:
     """With the reference's weights copied onto it, the spec's model predicts the same."""
     model, ref = models.graphspec(name), models.reference(name)
     ours = [x for x in canonical_layers(model) if x.weights]
@@ -222,7 +207,7 @@ def test_example_computes_the_same_function(models: _Cache, name: str) -> None:
 # --------------------------------------------------------------------------
 
 
-def test_transformer_attention_is_self_attention(models: _Cache) -> None:
+def test_transformer_attention_is_self_attention(models: ModelCache) -> None:
     """`inputs: {query: x, value: x}` calls MultiHeadAttention with query and value the same."""
     model = models.graphspec("transformer_encoder")
     attention = [x for x in model.layers if isinstance(x, layers.MultiHeadAttention)]
@@ -233,7 +218,7 @@ def test_transformer_attention_is_self_attention(models: _Cache) -> None:
         assert query is value
 
 
-def test_seq2seq_trains_one_epoch_on_dict_inputs(models: _Cache) -> None:
+def test_seq2seq_trains_one_epoch_on_dict_inputs(models: ModelCache) -> None:
     model = models.graphspec("seq2seq")
     rng = np.random.default_rng(0)
     n, src_len, tgt_len = 8, 5, 6
@@ -248,7 +233,7 @@ def test_seq2seq_trains_one_epoch_on_dict_inputs(models: _Cache) -> None:
     assert model.predict(x, verbose=0).shape == (n, tgt_len, 30)
 
 
-def test_seq2seq_decoder_starts_from_encoder_states(models: _Cache) -> None:
+def test_seq2seq_decoder_starts_from_encoder_states(models: ModelCache) -> None:
     model = models.graphspec("seq2seq")
     encoder, decoder = (x for x in model.layers if isinstance(x, layers.LSTM))
     (node,) = decoder._inbound_nodes

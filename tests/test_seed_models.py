@@ -22,6 +22,8 @@ import pytest
 import yaml
 from keras import layers
 
+from tests.model_cache import ModelCache
+
 SEED_DIR = Path(__file__).resolve().parent.parent / "specs" / "seed"
 
 
@@ -273,33 +275,13 @@ def facts(model: keras.Model) -> dict[str, Any]:
 # --------------------------------------------------------------------------
 
 
-class _Cache:
-    def __init__(self) -> None:
-        self.references: dict[str, keras.Model] = {}
-        self.built: dict[str, keras.Model] = {}
-
-    def reference(self, name: str) -> keras.Model:
-        if name not in self.references:
-            self.references[name] = REFERENCES[name]()
-        return self.references[name]
-
-    def graphspec(self, name: str) -> keras.Model:
-        if name not in self.built:
-            import graphspec  # the compiler under test
-
-            model = graphspec.build(spec_path(name))
-            assert isinstance(model, keras.Model)
-            self.built[name] = model
-        return self.built[name]
+@pytest.fixture(scope="module")
+def models() -> ModelCache:
+    return ModelCache(REFERENCES, spec_path)
 
 
 @pytest.fixture(scope="module")
-def models() -> _Cache:
-    return _Cache()
-
-
-@pytest.fixture(scope="module")
-def dual_camera_model(models: _Cache) -> keras.Model:
+def dual_camera_model(models: ModelCache) -> keras.Model:
     return models.graphspec("dual_camera")
 
 
@@ -324,7 +306,7 @@ def test_spec_shape_of_file(name: str) -> None:
 
 
 @pytest.mark.parametrize("name", SEED_NAMES)
-def test_reference_matches_spec_expect(models: _Cache, name: str) -> None:
+def test_reference_matches_spec_expect(models: ModelCache, name: str) -> None:
     """The spec's `expect:` facts are true of the hand-written Keras model."""
     spec = load_spec(name)
     ref = models.reference(name)
@@ -346,7 +328,7 @@ def test_reference_matches_spec_expect(models: _Cache, name: str) -> None:
 
 
 @pytest.mark.parametrize("name", SEED_NAMES)
-def test_seed_model_matches_reference(models: _Cache, name: str) -> None:
+def test_seed_model_matches_reference(models: ModelCache, name: str) -> None:
     spec = load_spec(name)
     ref = models.reference(name)
     model = models.graphspec(name)
@@ -381,14 +363,14 @@ def test_seed_model_matches_reference(models: _Cache, name: str) -> None:
 
 
 @pytest.mark.parametrize("name", SEED_NAMES)
-def test_input_dtypes(models: _Cache, name: str) -> None:
+def test_input_dtypes(models: ModelCache, name: str) -> None:
     spec = load_spec(name)
     model = models.graphspec(name)
     want = [spec["inputs"][i].get("dtype", "float32") for i in input_ids(spec)]
     assert [t.dtype for t in model.inputs] == want
 
 
-def test_layer_names_are_ids(models: _Cache) -> None:
+def test_layer_names_are_ids(models: ModelCache) -> None:
     """A `layer:` node's Keras name is its id."""
     model = models.graphspec("question_answering")
     names = {layer.name for layer in model.layers}
@@ -404,7 +386,7 @@ def test_layer_names_are_ids(models: _Cache) -> None:
     } <= names
 
 
-def test_multi_output_repeat_makes_fresh_layers(models: _Cache) -> None:
+def test_multi_output_repeat_makes_fresh_layers(models: ModelCache) -> None:
     """`repeat: 2` is two Conv1D layers with their own weights, not one called twice."""
     model = models.graphspec("multi_output")
     convs = [layer for layer in model.layers if isinstance(layer, layers.Conv1D)]
@@ -414,7 +396,7 @@ def test_multi_output_repeat_makes_fresh_layers(models: _Cache) -> None:
     assert all(len(layer._inbound_nodes) == 1 for layer in convs)
 
 
-def test_siamese_lstm_shares_one_layer(models: _Cache) -> None:
+def test_siamese_lstm_shares_one_layer(models: ModelCache) -> None:
     model = models.graphspec("siamese_lstm")
     lstms = [layer for layer in model.layers if isinstance(layer, layers.LSTM)]
     assert len(lstms) == 1
@@ -431,7 +413,7 @@ def test_siamese_lstm_shares_one_layer(models: _Cache) -> None:
     assert lstm.count_params() == 20_608
 
 
-def test_siamese_lstm_is_symmetric(models: _Cache) -> None:
+def test_siamese_lstm_is_symmetric(models: ModelCache) -> None:
     """With one shared LSTM, the two encodings of the same sentence are equal."""
     model = models.graphspec("siamese_lstm")
     encoder = keras.Model(
@@ -456,7 +438,7 @@ def test_dual_camera_shares_one_xception(dual_camera_model: keras.Model) -> None
     assert model.count_params() == xception.count_params()
 
 
-def test_multi_output_trains_with_weighted_losses(models: _Cache) -> None:
+def test_multi_output_trains_with_weighted_losses(models: ModelCache) -> None:
     model = models.graphspec("multi_output")
     rng = np.random.default_rng(0)
     num_samples, max_length = 32, 500  # long enough for 5 convolutions and 2 poolings
@@ -480,7 +462,7 @@ def test_multi_output_trains_with_weighted_losses(models: _Cache) -> None:
     np.testing.assert_allclose(result["loss"], weighted, rtol=1e-4)
 
 
-def test_question_answering_fits_with_named_inputs(models: _Cache) -> None:
+def test_question_answering_fits_with_named_inputs(models: ModelCache) -> None:
     model = models.graphspec("question_answering")
     rng = np.random.default_rng(0)
     num_samples, max_length = 32, 100
@@ -498,7 +480,7 @@ def test_question_answering_fits_with_named_inputs(models: _Cache) -> None:
     np.testing.assert_allclose(predictions.sum(axis=-1), 1.0, rtol=1e-5)
 
 
-def test_mlp_trains_like_the_tutorial(models: _Cache) -> None:
+def test_mlp_trains_like_the_tutorial(models: ModelCache) -> None:
     model = models.graphspec("mlp")
     rng = np.random.default_rng(0)
     x_train = rng.random((64, 64)).astype("float32")

@@ -1,0 +1,36 @@
+"""A per-module cache of built models: each spec and each Keras reference is built once."""
+
+from __future__ import annotations
+
+from collections.abc import Callable, Mapping
+from pathlib import Path
+
+import keras
+
+import graphspec
+
+
+class ModelCache:
+    """`reference(name)` builds REFERENCES[name](); `graphspec(name)` builds spec_path(name)."""
+
+    def __init__(
+        self,
+        references: Mapping[str, Callable[[], keras.Model]],
+        spec_path: Callable[[str], Path],
+    ) -> None:
+        self._references = references
+        self._spec_path = spec_path
+        self.references: dict[str, keras.Model] = {}
+        self.built: dict[str, keras.Model] = {}
+
+    def reference(self, name: str) -> keras.Model:
+        if name not in self.references:
+            self.references[name] = self._references[name]()
+        return self.references[name]
+
+    def graphspec(self, name: str) -> keras.Model:
+        if name not in self.built:
+            model = graphspec.build(self._spec_path(name))
+            assert isinstance(model, keras.Model)
+            self.built[name] = model
+        return self.built[name]
