@@ -7,6 +7,7 @@ from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
 
+from graphspec.emit import DEFAULT_MAX_PARAMS
 from graphspec.errors import Diagnostic, GraphSpecError, SpecError, sorted_diagnostics
 from graphspec.ir import Program
 from graphspec.loader import Document, load_file
@@ -14,8 +15,6 @@ from graphspec.order import order
 from graphspec.resolve import resolve
 from graphspec.schema import Spec, validate
 from graphspec.scope import Options
-
-DEFAULT_MAX_PARAMS = 10**9
 
 
 @dataclass

@@ -9,6 +9,7 @@ from collections.abc import Sequence
 from pathlib import Path
 from typing import Any, TextIO
 
+from graphspec.emit import DEFAULT_MAX_PARAMS
 from graphspec.errors import Diagnostic, GraphSpecError
 
 EXIT_OK, EXIT_INVALID, EXIT_USAGE = 0, 1, 2
@@ -66,7 +67,7 @@ def _parser() -> argparse.ArgumentParser:
         c.add_argument(
             "--max-params",
             type=int,
-            default=10**9,
+            default=DEFAULT_MAX_PARAMS,
             metavar="N",
             help="refuse models with more parameters (default 10^9)",
         )
