@@ -24,6 +24,10 @@ class Diagnostic:
     id: str | None = None
     severity: Severity = "error"
     notes: tuple[str, ...] = field(default=())
+    code: str = ""
+    hint: str = ""
+    end_line: int = 0
+    end_column: int = 0
 
     def format(self, source: str | None = None) -> str:
         """`FILE:LINE:COL: error: MESSAGE`, then the source line with a caret when given."""
@@ -31,6 +35,8 @@ class Diagnostic:
         text = f"{where}: {self.severity}: {self.message}"
         if self.notes:
             text += f" ({', '.join(self.notes)})"
+        if self.code:
+            text += f" [{self.code}]"
         if source is not None and self.line:
             lines = source.splitlines()
             if 0 < self.line <= len(lines):

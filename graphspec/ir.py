@@ -25,11 +25,19 @@ class Origin:
         path: SpecPath | None = None,
         key: bool = False,
         severity: str = "error",
+        code: str = "",
+        hint: str = "",
     ) -> Diagnostic:
         where = self.path if path is None else path
         label = f"{self.trace}{self.id}: " if self.id else self.trace
         return self.doc.diagnostic(
-            where, f"{label}{message}", id=self.id, key=key, severity=severity
+            where,
+            f"{label}{message}",
+            id=self.id,
+            key=key,
+            severity=severity,
+            code=code,
+            hint=hint,
         )
 
 

@@ -64,6 +64,8 @@ class Document:
         id: str | None = None,
         key: bool = False,
         severity: str = "error",
+        code: str = "",
+        hint: str = "",
     ) -> Diagnostic:
         pos = self.locate(path, key)
         return Diagnostic(
@@ -75,6 +77,8 @@ class Document:
             id,
             "warning" if severity == "warning" else "error",
             self.notes,
+            code,
+            hint,
         )
 
 
