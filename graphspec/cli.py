@@ -123,7 +123,7 @@ class Reporter:
 
     def report(self, diagnostics: Sequence[Diagnostic]) -> None:
         for d in diagnostics:
-            if d.severity == "error" or self.strict:
+            if d.severity == "error" or (d.severity == "warning" and self.strict):
                 self.failed = True
             src = self.source(d.file) if self.show_source else None
             print(d.format(src), file=self.out)

@@ -8,7 +8,8 @@ from dataclasses import dataclass, field, replace
 from pathlib import Path
 from typing import Literal
 
-Severity = Literal["error", "warning"]
+Severity = Literal["error", "warning", "note"]
+"""Errors fail a run; warnings fail it under --strict; notes never do."""
 SpecPath = tuple[str | int, ...]
 
 

@@ -7,13 +7,13 @@ import re
 from collections.abc import Callable
 from dataclasses import dataclass, field, replace
 from pathlib import Path
-from typing import Any
+from typing import Any, cast
 
 import yaml
 from yaml.nodes import MappingNode, Node, ScalarNode, SequenceNode
 from yaml.resolver import BaseResolver
 
-from graphspec.errors import Diagnostic, LoadError, SpecPath, display_path
+from graphspec.errors import Diagnostic, LoadError, Severity, SpecPath, display_path
 
 MAX_BYTES = 4 * 1024 * 1024
 MAX_DEPTH = 64
@@ -75,7 +75,7 @@ class Document:
             pos.column,
             tuple(path),
             id,
-            "warning" if severity == "warning" else "error",
+            cast(Severity, severity if severity in ("warning", "note") else "error"),
             self.notes,
             code,
             hint,
