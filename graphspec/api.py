@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 from collections.abc import Mapping
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
 
@@ -15,6 +15,7 @@ from graphspec.order import order
 from graphspec.resolve import resolve
 from graphspec.schema import Spec, validate
 from graphspec.scope import Options
+from graphspec.shapes import ShapeTree, infer
 
 
 @dataclass
@@ -23,6 +24,8 @@ class Checked:
 
     spec: Spec
     program: Program
+    shapes: dict[str, ShapeTree] = field(default_factory=dict)
+    """Static shape of every input and node of the top graph (None: unknown)."""
 
     @property
     def warnings(self) -> list[Diagnostic]:
@@ -102,9 +105,16 @@ def check(
         # with entries set aside, "no output depends on this node" may be an artefact
         later = [d for d in e.diagnostics if d.severity == "error" or not early]
         raise SpecError(sorted_diagnostics([*early, *later])) from e
-    if early:
+    inferred = infer(program)
+    errors = [d for d in inferred.diagnostics if d.severity == "error"]
+    program.warnings = sorted_diagnostics(
+        [*program.warnings, *(d for d in inferred.diagnostics if d.severity != "error")]
+    )
+    if early and not errors:
         raise SpecError(early)
-    return Checked(spec, program)
+    if errors:  # with earlier errors, warnings may be artefacts of entries set aside
+        raise SpecError(sorted_diagnostics([*early, *errors, *([] if early else program.warnings)]))
+    return Checked(spec, program, inferred.shapes)
 
 
 def build(

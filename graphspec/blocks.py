@@ -20,7 +20,16 @@ from graphspec.schema import (
     Node,
     pydantic_diagnostics,
 )
-from graphspec.scope import Binding, BlockDef, BlockValue, Body, Broken, Formal, Pending
+from graphspec.scope import (
+    MAX_NODES,
+    Binding,
+    BlockDef,
+    BlockValue,
+    Body,
+    Broken,
+    Formal,
+    Pending,
+)
 from graphspec.template import substitute
 
 if TYPE_CHECKING:
@@ -44,11 +53,11 @@ def block_node(
         hint = suggest(node.block, body.scope.visible("blocks"))
         if body.scope.find_shared(node.block):
             hint = f": '{node.block}' is a shared entry; write `use: {node.block}`"
-        r.error(origin, f"unknown block '{node.block}'{hint}", (*path, "block"))
+        r.error(origin, f"unknown block '{node.block}'{hint}", (*path, "block"), code="GS324")
         return
     if bdef.id in body.chain:
         chain = " → ".join([*body.chain, bdef.id])
-        r.error(origin, f"block '{bdef.id}' uses itself: {chain}", (*path, "block"))
+        r.error(origin, f"block '{bdef.id}' uses itself: {chain}", (*path, "block"), code="GS325")
         return
     params = block_params(r, bdef, node, origin, path)
     formals = block_formals(r, bdef, node, body, origin, path)
@@ -62,6 +71,7 @@ def block_node(
             f"{len(bdef.block.outputs)}",
             (*path, "repeat"),
             key=True,
+            code="GS334",
         )
         return
     body.locals[nid] = copies(r, nid, node.repeat, bdef, params, formals, body, origin, pending)
@@ -83,6 +93,8 @@ def copies(
     Inner node `c` of block node `b` is named `b_c`; with `repeat`, `b_1_c`, `b_2_c`, …"""
     value: Binding | None = None
     count = repeat or 1
+    if count > MAX_NODES:  # refused before the first copy: each copy is a node or more
+        r.grow(count, 0, origin, (*origin.path, "repeat"))
     for k in range(1, count + 1):
         if value is not None:
             formals = {bdef.block.inputs[0]: value}
@@ -113,6 +125,7 @@ def check_block_outputs(r: Resolver, bdef: BlockDef, inner: Body) -> None:
                 origin,
                 f"output '{out}' is none of the block's inputs and nodes"
                 f"{suggest(out, inner.locals)}",
+                code="GS332",
             )
 
 
@@ -130,6 +143,7 @@ def block_params(
                 f"{', '.join(declared) or 'none'}){suggest(k, declared)}",
                 (*path, k),
                 key=True,
+                code="GS326",
             )
             ok = False
     missing = [k for k, v in declared.items() if v is None and k not in given]
@@ -140,6 +154,7 @@ def block_params(
             f"{'s' if len(missing) > 1 else ''} "
             f"{', '.join(repr(m) for m in missing)}",
             path,
+            code="GS327",
         )
         ok = False
     return {**declared, **given} if ok else None
@@ -162,6 +177,7 @@ def block_formals(
                 f"{'s' if len(formals) != 1 else ''} ({', '.join(formals)}),"
                 f" got {len(raw)}",
                 where,
+                code="GS328",
             )
             return None
         pairs: list[tuple[str, Any, SpecPath]] = [
@@ -177,6 +193,7 @@ def block_formals(
                 f"{', '.join(formals)}){suggest(k, formals)}",
                 (*where, k),
                 key=True,
+                code="GS329",
             )
         if missing:
             r.error(
@@ -184,10 +201,16 @@ def block_formals(
                 f"block '{bdef.id}' input{'s' if len(missing) > 1 else ''} "
                 f"{', '.join(repr(m) for m in missing)} not given",
                 where,
+                code="GS330",
             )
         lists = [k for k, v in raw.items() if isinstance(v, list)]
         for k in lists:
-            r.error(origin, f"block input '{k}' takes one reference, not a list", (*where, k))
+            r.error(
+                origin,
+                f"block input '{k}' takes one reference, not a list",
+                (*where, k),
+                code="GS331",
+            )
         if unknown or missing or lists:
             return None
         pairs = [(f, raw[f], (*where, f)) for f in formals]
@@ -207,6 +230,7 @@ def expand(
                 f"duplicate id '{nid}': already a formal input of block '{bdef.id}'",
                 path,
                 key=True,
+                code="GS402",
             )
             continue
         body.locals[nid] = Broken(origin)  # replaced when the node resolves
@@ -242,4 +266,4 @@ def _report(
     problems: list[Diagnostic], origin: Origin, path: SpecPath, rel: SpecPath, e: Problem
 ) -> None:
     """A substitution problem, located at the value inside the block's definition."""
-    problems.append(origin.diagnostic(str(e), path=(*path, *rel)))
+    problems.append(origin.diagnostic(str(e), path=(*path, *rel), code=e.code, hint=e.hint))

@@ -3,8 +3,11 @@
 from __future__ import annotations
 
 import argparse
+import contextlib
 import importlib
+import json
 import sys
+from collections import Counter
 from collections.abc import Sequence
 from pathlib import Path
 from typing import Any, TextIO
@@ -51,9 +54,25 @@ def _parser() -> argparse.ArgumentParser:
             help="admit a user-defined layer class (imports MODULE)",
         )
         c.add_argument(
+            "--plugin",
+            action="append",
+            default=[],
+            metavar="MODULE",
+            help="admit the layer classes MODULE offers (imports MODULE)",
+        )
+        c.add_argument(
             "--no-source",
             action="store_true",
             help="print diagnostics without the offending source line",
+        )
+        c.add_argument(
+            "--format",
+            choices=("text", "json"),
+            default="text",
+            help="text: compiler-style lines on stderr (the default); json: one object "
+            '{"diagnostics": [...], "errors": N, "warnings": N} on stdout, and nothing else '
+            "there: build prints no summary, and other output (saved …, ok …, the expanded "
+            "spec, training progress) goes to stderr",
         )
         return c
 
@@ -85,6 +104,10 @@ def _parser() -> argparse.ArgumentParser:
             c.add_argument("--batch-size", type=int, help="override fit.batch_size")
             c.add_argument("-o", "--output", metavar="OUT.keras", help="save the trained model")
     command("expand", "print the spec with every block expanded", False)
+    help = "print the JSON Schema of the spec language, for editors (no TensorFlow)"
+    c = sub.add_parser("schema", help=help, description=help)
+    c.add_argument("-o", "--output", metavar="FILE", help="write it to FILE instead of stdout")
+    c.set_defaults(strict=False, no_source=False)
     return p
 
 
@@ -106,11 +129,13 @@ def _custom_objects(specs: list[str]) -> dict[str, Any]:
 
 
 class Reporter:
-    """Prints diagnostics compiler-style and remembers whether any failed the run."""
+    """Prints diagnostics compiler-style (or, `json`, as one object at the end) and remembers
+    whether any failed the run."""
 
-    def __init__(self, out: TextIO, strict: bool, show_source: bool) -> None:
-        self.out, self.strict, self.show_source = out, strict, show_source
+    def __init__(self, out: TextIO, strict: bool, show_source: bool, format: str = "text") -> None:
+        self.out, self.strict, self.show_source, self.format = out, strict, show_source, format
         self.failed = False
+        self.reported: list[Diagnostic] = []
         self._sources: dict[str, str | None] = {}
 
     def source(self, file: str) -> str | None:
@@ -125,13 +150,43 @@ class Reporter:
         for d in diagnostics:
             if d.severity == "error" or (d.severity == "warning" and self.strict):
                 self.failed = True
-            src = self.source(d.file) if self.show_source else None
-            print(d.format(src), file=self.out)
+            self.reported.append(d)
+            if self.format == "text":
+                src = self.source(d.file) if self.show_source else None
+                print(d.format(src), file=self.out)
+
+    def finish(self) -> None:
+        """`json`: print every diagnostic reported, with the counts, as one object."""
+        if self.format != "json":
+            return
+        counts = Counter(d.severity for d in self.reported)
+        summary = {
+            "diagnostics": [d.to_json() for d in self.reported],
+            "errors": counts["error"],
+            "warnings": counts["warning"],
+            "notes": counts["note"],
+        }
+        print(json.dumps(summary, ensure_ascii=False), file=self.out)
+
+
+def _user_layers(args: argparse.Namespace) -> dict[str, Any]:
+    """--custom-objects and --plugin classes together; one name may not mean two classes."""
+    from graphspec.plugins import PluginError, load_plugins
+
+    found = _custom_objects(args.custom_objects)
+    try:
+        plugins = load_plugins(args.plugin)
+    except PluginError as e:
+        raise UsageError(str(e)) from e
+    for name, cls in plugins.items():
+        if found.setdefault(name, cls) is not cls:
+            raise UsageError(f"--plugin: layer '{name}' is also given by --custom-objects")
+    return found
 
 
 def _options(args: argparse.Namespace) -> dict[str, Any]:
     return {
-        "custom_objects": _custom_objects(args.custom_objects),
+        "custom_objects": _user_layers(args),
         "allow_paths": tuple(args.allow_path),
         "allow_file_arguments": args.allow_file_arguments,
     }
@@ -164,18 +219,36 @@ def _built(spec: str, args: argparse.Namespace, rep: Reporter) -> tuple[Any, Any
         return None
 
 
+def _output(option: str) -> Path:
+    out = Path(option)
+    if out.suffix != ".keras":
+        raise UsageError(f"-o {out}: Keras saves whole models to files ending in .keras")
+    return out
+
+
+def _save(model: Any, out: Path, spec: str, rep: Reporter) -> None:
+    """Save atomically: on failure the old file, if any, is left byte-identical."""
+    from graphspec.save import SaveError, save_model
+
+    try:
+        save_model(model, out)
+    except OSError as e:
+        raise UsageError(f"-o {out}: cannot write: {e.strerror or e}") from e
+    except SaveError as e:
+        rep.report([Diagnostic(f"{e} ({out} is unchanged)", spec, code="GS608")])
+        return
+    print(f"saved {out}")
+
+
 def cmd_build(args: argparse.Namespace, rep: Reporter) -> None:
+    out = _output(args.output or f"{Path(args.spec).stem}.keras")
     built = _built(args.spec, args, rep)
     if built is None:
         return
     _, model = built
-    if not args.quiet:
+    if not args.quiet and args.format == "text":
         model.summary(print_fn=lambda line, *a, **k: print(line, file=sys.stdout))
-    out = Path(args.output or f"{Path(args.spec).stem}.keras")
-    if out.suffix != ".keras":
-        raise UsageError(f"-o {out}: Keras saves whole models to files ending in .keras")
-    model.save(out)
-    print(f"saved {out}")
+    _save(model, out, args.spec, rep)
 
 
 def cmd_check(args: argparse.Namespace, rep: Reporter) -> None:
@@ -211,6 +284,7 @@ def cmd_expand(args: argparse.Namespace, rep: Reporter) -> None:
 def cmd_fit(args: argparse.Namespace, rep: Reporter) -> None:
     from graphspec.train import fit
 
+    out = _output(args.output) if args.output else None
     built = _built(args.spec, args, rep)
     if built is None:
         return
@@ -219,9 +293,23 @@ def cmd_fit(args: argparse.Namespace, rep: Reporter) -> None:
         fit(checked.spec, model, Path(args.data), args.epochs, args.batch_size)
     except ValueError as e:
         raise UsageError(str(e)) from e
-    if args.output:
-        model.save(args.output)
-        print(f"saved {args.output}")
+    if out is not None:
+        _save(model, out, args.spec, rep)
+
+
+def cmd_schema(args: argparse.Namespace, rep: Reporter) -> None:
+    from graphspec.json_schema import build, dumps
+
+    text = dumps(build())
+    if args.output is None:
+        sys.stdout.write(text)
+        return
+    from graphspec.save import write_atomically
+
+    try:
+        write_atomically(args.output, lambda tmp: tmp.write_text(text, "utf-8"))
+    except OSError as e:
+        raise UsageError(f"-o {args.output}: {e.strerror or e}") from e
 
 
 COMMANDS = {
@@ -230,6 +318,7 @@ COMMANDS = {
     "check": cmd_check,
     "expand": cmd_expand,
     "fit": cmd_fit,
+    "schema": cmd_schema,
 }
 
 
@@ -244,15 +333,19 @@ def main(argv: Sequence[str] | None = None) -> int:
     if args.command is None:
         parser.print_help()
         return EXIT_USAGE
-    rep = Reporter(sys.stderr, args.strict, not args.no_source)
+    fmt = getattr(args, "format", "text")
+    as_json = fmt == "json"
+    rep = Reporter(sys.stdout if as_json else sys.stderr, args.strict, not args.no_source, fmt)
     try:
-        for spec in getattr(args, "specs", None) or [args.spec]:
+        for spec in getattr(args, "specs", None) or ([args.spec] if "spec" in args else []):
             if not Path(spec).is_file():
                 raise UsageError(f"no such spec file: {spec}")
-        COMMANDS[args.command](args, rep)
+        with contextlib.redirect_stdout(sys.stderr) if as_json else contextlib.nullcontext():
+            COMMANDS[args.command](args, rep)
     except UsageError as e:
         print(f"graphspec {args.command}: error: {e}", file=sys.stderr)
         return EXIT_USAGE
+    rep.finish()
     return EXIT_INVALID if rep.failed else EXIT_OK
 
 

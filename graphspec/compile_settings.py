@@ -53,8 +53,9 @@ def compile_settings(
                     f"'{o.id}'",
                     (*o.origin.path, "loss"),
                     key=True,
+                    code="GS343",
                 )
-    elif isinstance(model_loss, dict):
+    elif isinstance(model_loss, dict) and "name" not in model_loss:  # per output
         loss = {
             k: layers.named(r, "losses", v, base, ("compile", "loss", k))
             for k, v in model_loss.items()
@@ -109,6 +110,7 @@ def _is_output(key: str, names: list[str], r: Resolver, doc: Document, where: Sp
             f"'{key}' is not an output (outputs: {', '.join(names)}){suggest(key, names)}",
             key=True,
             id=key,
+            code="GS344",
         )
     )
     return False

@@ -89,8 +89,8 @@ class Emitter:
         self.custom = dict(custom_objects)
         self.built: dict[str, Any] = {}
 
-    def fail(self, origin: Origin, message: str, cause: BaseException) -> BuildError:
-        error = BuildError(origin.diagnostic(message))
+    def fail(self, origin: Origin, message: str, cause: BaseException, code: str) -> BuildError:
+        error = BuildError(origin.diagnostic(message, code=code))
         error.__cause__ = cause
         return error
 
@@ -127,7 +127,7 @@ class Emitter:
             raise
         except Exception as e:
             raise self.fail(
-                ir.origin, f"Keras refused to construct {ir.class_name}: {_short(e)}", e
+                ir.origin, f"Keras refused to construct {ir.class_name}: {_short(e)}", e, "GS601"
             ) from e
 
     def shared(self, use: Use) -> Any:
@@ -147,7 +147,10 @@ class Emitter:
             return factory(name=name, **ir.kwargs)
         except Exception as e:
             raise self.fail(
-                ir.origin, f"Keras refused to construct application {ir.name}: {_short(e)}", e
+                ir.origin,
+                f"Keras refused to construct application {ir.name}: {_short(e)}",
+                e,
+                "GS602",
             ) from e
 
     # ---- graphs -------------------------------------------------------------------------
@@ -166,7 +169,9 @@ class Emitter:
                     name=i.id,
                 )
             except Exception as e:
-                raise self.fail(i.origin, f"Keras refused the input: {_short(e)}", e) from e
+                raise self.fail(
+                    i.origin, f"Keras refused the input: {_short(e)}", e, "GS603"
+                ) from e
             tensors[i.id] = tensor
             inputs.append(tensor)
         for node in graph.nodes:
@@ -180,7 +185,9 @@ class Emitter:
             )
         except Exception as e:
             origin = graph.origin or graph.outputs[0].origin
-            raise self.fail(origin, f"Keras refused to make the model: {_short(e)}", e) from e
+            raise self.fail(
+                origin, f"Keras refused to make the model: {_short(e)}", e, "GS605"
+            ) from e
 
     def fetch(self, tree: Any, tensors: dict[str, Any], node: NodeIR) -> Any:
         if isinstance(tree, dict):
@@ -199,6 +206,7 @@ class Emitter:
                     f"'{tree}': '{tree.target}' has {count} output{'s' if count != 1 else ''}, "
                     f"so there is no output {tree.index}",
                     path=(*node.origin.path, "inputs"),
+                    code="GS321",
                 )
             )
         return value[tree.index]
@@ -222,6 +230,7 @@ class Emitter:
                 f"Keras refused the call with inputs "
                 f"{_describe(node.inputs, tensors)}: {_short(e)}",
                 e,
+                "GS604",
             ) from e
 
     def output(self, o: OutputIR, tensors: dict[str, Any]) -> Any:
@@ -285,7 +294,9 @@ def over_budget(graph: GraphIR, model: Any, declared: int, budget: int) -> Build
         origin.diagnostic(
             f"the model would have {declared:,} parameters, over the budget of {budget:,} "
             f"(raise it with --max-params); the largest layer, '{largest.name}', has "
-            f"{count_declared(largest):,}"
+            f"{count_declared(largest):,}",
+            code="GS607",
+            hint="raise the budget with --max-params N (max_params= in Python)",
         )
     )
 
@@ -320,5 +331,5 @@ def emit(
                 if program.graph.origin
                 else program.graph.outputs[0].origin
             )
-            raise emitter.fail(origin, f"Keras refused to compile: {_short(e)}", e) from e
+            raise emitter.fail(origin, f"Keras refused to compile: {_short(e)}", e, "GS606") from e
     return model

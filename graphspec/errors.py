@@ -6,7 +6,7 @@ import difflib
 from collections.abc import Iterable, Sequence
 from dataclasses import dataclass, field, replace
 from pathlib import Path
-from typing import Literal
+from typing import Any, Literal
 
 Severity = Literal["error", "warning", "note"]
 """Errors fail a run; warnings fail it under --strict; notes never do."""
@@ -26,12 +26,16 @@ class Diagnostic:
     severity: Severity = "error"
     notes: tuple[str, ...] = field(default=())
     code: str = ""
+    """`GSnnn`, stable: one per kind of problem (graphspec/codes.py, docs/diagnostics.md)."""
     hint: str = ""
+    """Actionable advice, printed on a line of its own."""
     end_line: int = 0
     end_column: int = 0
+    """Where the offending value or key ends: the position just past its last character."""
 
     def format(self, source: str | None = None) -> str:
-        """`FILE:LINE:COL: error: MESSAGE`, then the source line with a caret when given."""
+        """`FILE:LINE:COL: error: MESSAGE [CODE]`, then the source line with the offending span
+        underlined (`^~~~`) when given, then the hint on a line of its own."""
         where = f"{self.file}:{self.line}:{self.column}" if self.line else self.file
         text = f"{where}: {self.severity}: {self.message}"
         if self.notes:
@@ -41,9 +45,32 @@ class Diagnostic:
         if source is not None and self.line:
             lines = source.splitlines()
             if 0 < self.line <= len(lines):
-                src = lines[self.line - 1]
-                text += f"\n    {src}\n    {' ' * max(self.column - 1, 0)}^"
+                text += f"\n    {lines[self.line - 1]}\n    {self.caret()}"
+        if self.hint:
+            text += f"\n    hint: {self.hint}"
         return text
+
+    def caret(self) -> str:
+        """`^` under the column, `~` under the rest of the span when it ends on the same line."""
+        width = self.end_column - self.column if self.end_line == self.line else 0
+        return " " * max(self.column - 1, 0) + "^" + "~" * max(width - 1, 0)
+
+    def to_json(self) -> dict[str, Any]:
+        """The fields `--format json` prints; unknown positions and absent hints are null."""
+        return {
+            "file": self.file,
+            "line": self.line or None,
+            "column": self.column or None,
+            "end_line": self.end_line or None,
+            "end_column": self.end_column or None,
+            "severity": self.severity,
+            "code": self.code,
+            "message": self.message,
+            "hint": self.hint or None,
+            "notes": list(self.notes),
+            "path": list(self.path),
+            "id": self.id,
+        }
 
     def with_prefix(self, prefix: str) -> Diagnostic:
         return replace(self, message=f"{prefix}{self.message}")
@@ -81,8 +108,13 @@ class ExpectError(GraphSpecError):
     """The built model does not match the spec's `expect` section."""
 
 
-class Problem(Exception):
-    """A bare message raised by low-level code; the caller adds the location."""
+class Problem(ValueError):
+    """A bare message raised by low-level code (and by schema validators: a ValueError, so
+    pydantic reports it); the caller adds the location, and the code and hint carried here."""
+
+    def __init__(self, message: str, *, code: str = "", hint: str = "") -> None:
+        super().__init__(message)
+        self.code, self.hint = code, hint
 
 
 def sorted_diagnostics(diagnostics: Iterable[Diagnostic]) -> list[Diagnostic]:

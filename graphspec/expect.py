@@ -46,7 +46,9 @@ def verify(spec: Spec, doc: Document, model: Any) -> list[Diagnostic]:
         if want is not None and want != facts[key]:
             out.append(
                 doc.diagnostic(
-                    ("expect", key), f"expected {key} {want:,}, the model has {facts[key]:,}"
+                    ("expect", key),
+                    f"expected {key} {want:,}, the model has {facts[key]:,}",
+                    code="GS701",
                 )
             )
     for oid, shape in spec.expect.output_shapes.items():
@@ -60,6 +62,7 @@ def verify(spec: Spec, doc: Document, model: Any) -> list[Diagnostic]:
                     f"{', '.join(facts['output_shapes'])})",
                     key=True,
                     id=oid,
+                    code="GS703",
                 )
             )
         elif list(shape) != got:
@@ -68,6 +71,7 @@ def verify(spec: Spec, doc: Document, model: Any) -> list[Diagnostic]:
                     where,
                     f"{oid}: expected output shape {_shape(shape)}, the model gives {_shape(got)}",
                     id=oid,
+                    code="GS702",
                 )
             )
     return out

@@ -47,6 +47,7 @@ def check_call(r: Resolver, node: Node, info: Any, origin: Origin, path: SpecPat
                 f"takes {', '.join(info.call)}){suggest(k, info.call)}",
                 where,
                 key=True,
+                code="GS304",
             )
 
 
@@ -56,7 +57,7 @@ def layer(r: Resolver, spec: LayerSpec, origin: Origin, path: SpecPath) -> Layer
     try:
         info = registry.layer(name, r.options.custom_objects)
     except Problem as e:
-        r.error(origin, str(e), (*path, "layer"))
+        r.error(origin, str(e), (*path, "layer"), code=e.code, hint=e.hint)
         return None
     kwargs: dict[str, Any] = {}
     ok = True
@@ -69,6 +70,7 @@ def layer(r: Resolver, spec: LayerSpec, origin: Origin, path: SpecPath) -> Layer
                 f"{suggest(key, [*info.keywords, 'wraps'])}",
                 (*path, key),
                 key=True,
+                code="GS303",
             )
             ok = False
             continue
@@ -78,6 +80,8 @@ def layer(r: Resolver, spec: LayerSpec, origin: Origin, path: SpecPath) -> Layer
                 f"{name}'s '{key}' takes true or false, not the string "
                 f"'{value}' (YAML 1.2 reads yes/no/on/off as strings)",
                 (*path, key),
+                code="GS307",
+                hint="write true or false",
             )
             ok = False
             continue
@@ -107,26 +111,22 @@ def check_arity(
             f"arguments ({', '.join(info.positional)}), got {len(spec.args)}",
             (*path, "args"),
             key=True,
+            code="GS305",
         )
         return False
     given = set(info.positional[: len(spec.args)]) | set(kwargs)
     missing = [r for r in info.required if r not in given]
     if missing:
-        r.error(origin, f"{info.name} needs {', '.join(repr(m) for m in missing)}", path)
+        r.error(
+            origin, f"{info.name} needs {', '.join(repr(m) for m in missing)}", path, code="GS306"
+        )
         return False
     return True
 
 
 def argument(r: Resolver, owner: str, key: str, value: Any, origin: Origin, path: SpecPath) -> Any:
     """One constructor argument: nested layers, named Keras objects, file arguments."""
-    config = _keras_config(value)
-    if config is not None:
-        r.error(
-            origin,
-            f"a mapping with '{config}' is refused: Keras would deserialize "
-            "it (write a layer as {layer: …}, an object as {name: …})",
-            path,
-        )
+    if refused_config(r, value, origin, path):
         return INVALID
     if isinstance(value, dict) and "layer" in value:
         try:
@@ -153,6 +153,7 @@ def argument(r: Resolver, owner: str, key: str, value: Any, origin: Origin, path
             f"'{value}'; give the values inline, or allow file arguments on "
             "the command line (--allow-file-arguments)",
             path,
+            code="GS309",
         )
         return INVALID
     return value
@@ -160,17 +161,33 @@ def argument(r: Resolver, owner: str, key: str, value: Any, origin: Origin, path
 
 def named(r: Resolver, kind: str, value: Any, origin: Origin, path: SpecPath) -> Any:
     """A Keras name or {name: …, kwargs} among Keras's own public objects."""
+    if refused_config(r, value, origin, path):
+        return INVALID
     try:
         check_named(value)
         name = value if isinstance(value, str) else value["name"]
         registry.check_name(kind, name)
-    except (ValueError, Problem) as e:
-        r.error(origin, str(e), path)
+    except Problem as e:  # check_named's too
+        r.error(origin, str(e), path, code=e.code, hint=e.hint)
         return INVALID
     if isinstance(value, str):
         return Named(kind, value)
     kwargs = tuple((k, v) for k, v in value.items() if k != "name")
     return Named(kind, name, kwargs)
+
+
+def refused_config(r: Resolver, value: Any, origin: Origin, path: SpecPath) -> bool:
+    """Report a Keras serialization config anywhere in `value`: Keras would import by it."""
+    config = _keras_config(value)
+    if config is not None:
+        r.error(
+            origin,
+            f"a mapping with '{config}' is refused: Keras would deserialize "
+            "it (write a layer as {layer: …}, an object as {name: …})",
+            path,
+            code="GS308",
+        )
+    return config is not None
 
 
 def _keras_config(value: Any) -> str | None:

@@ -25,12 +25,20 @@ _Y = "tag:yaml.org,2002:"
 _STANDARD_TAGS = {f"{_Y}{t}" for t in ("str", "int", "float", "bool", "null", "seq", "map")}
 
 
-@dataclass(frozen=True)
+@dataclass(frozen=True, slots=True)
 class Pos:
-    """A 1-based line and column."""
+    """A 1-based line and column, and the position just past the end (0 when unknown)."""
 
     line: int
     column: int
+    end_line: int = 0
+    end_column: int = 0
+
+
+def _span(node: Node) -> Pos:
+    """Where a composed node starts and ends, 1-based."""
+    s, e = node.start_mark, node.end_mark
+    return Pos(s.line + 1, s.column + 1, e.line + 1, e.column + 1)
 
 
 @dataclass
@@ -79,6 +87,8 @@ class Document:
             self.notes,
             code,
             hint,
+            pos.end_line,
+            pos.end_column,
         )
 
 
@@ -124,6 +134,23 @@ _NAN = re.compile(r"\.(nan|NaN|NAN)")
 
 _MAYBE_SPECIAL = set("0123456789+-.~nNtTfF")
 
+MAX_INT = 2**63 - 1
+"""The largest integer a spec may write: Keras and TensorFlow sizes are 64-bit."""
+
+
+class OutOfRange(ValueError):
+    """An integer literal past ±MAX_INT."""
+
+
+def _in_range(digits: str, base: int, text: str) -> int:
+    """An integer literal within ±MAX_INT; ValueError otherwise, before a huge conversion."""
+    significant = digits.lstrip("+-").lstrip("0")
+    value = int(digits, base) if len(significant) <= 64 else MAX_INT + 1
+    if abs(value) > MAX_INT:
+        shown = text if len(text) <= 30 else f"{text[:12]}…{text[-6:]} ({len(text)} characters)"
+        raise OutOfRange(f"the integer {shown} is out of range (at most 2^63 - 1, either sign)")
+    return value
+
 
 def core_scalar(text: str) -> Any:
     """Resolve a plain scalar by the YAML 1.2 core schema."""
@@ -136,11 +163,11 @@ def core_scalar(text: str) -> Any:
     if text in ("false", "False", "FALSE"):
         return False
     if _INT10.fullmatch(text):
-        return int(text, 10)
+        return _in_range(text, 10, text)
     if _INT8.fullmatch(text):
-        return int(text[2:], 8)
+        return _in_range(text[2:], 8, text)
     if _INT16.fullmatch(text):
-        return int(text[2:], 16)
+        return _in_range(text[2:], 16, text)
     if _FLOAT.fullmatch(text):
         return float(text)
     if _INF.fullmatch(text):
@@ -175,20 +202,28 @@ class _Builder:
         self.count = 0
         self.errors: list[Diagnostic] = []
 
-    def error(self, node: Node, path: SpecPath, message: str) -> None:
-        m = node.start_mark
-        self.errors.append(Diagnostic(message, self.doc.file, m.line + 1, m.column + 1, path))
+    def error(self, node: Node, path: SpecPath, message: str, code: str, hint: str = "") -> None:
+        p = _span(node)
+        self.errors.append(
+            Diagnostic(
+                message,
+                self.doc.file,
+                p.line,
+                p.column,
+                path,
+                code=code,
+                hint=hint,
+                end_line=p.end_line,
+                end_column=p.end_column,
+            )
+        )
 
     def value(self, node: Node, path: SpecPath) -> Any:
         self.count += 1
         if self.count > MAX_VALUES:
-            raise _CapExceeded(
-                node,
-                f"the document expands to more than {MAX_VALUES:,} values "
-                "(aliases expanding too far?)",
-            )
-        mark = node.start_mark
-        self.doc.positions.setdefault(path, Pos(mark.line + 1, mark.column + 1))
+            raise _CapExceeded(node, _EXPANDS, "GS108")
+        if path not in self.doc.positions:
+            self.doc.positions[path] = _span(node)
         tag = node.tag
         if tag != _PLAIN and tag not in _STANDARD_TAGS:
             shown = tag.replace(_Y, "!!")
@@ -197,6 +232,8 @@ class _Builder:
                 path,
                 f"tag '{shown}' is not allowed: only the standard tags "
                 "(str, int, float, bool, null, seq, map); no tag constructs objects",
+                "GS104",
+                "remove the tag: a spec holds plain data",
             )
             return None
         if isinstance(node, ScalarNode):
@@ -207,12 +244,12 @@ class _Builder:
         return self.mapping(node, path)
 
     def scalar(self, node: ScalarNode, path: SpecPath) -> Any:
-        if node.tag == _PLAIN:
-            return core_scalar(node.value)
         try:
+            if node.tag == _PLAIN:
+                return core_scalar(node.value)
             return _tagged_scalar(node.tag, node.value)
         except ValueError as e:
-            self.error(node, path, str(e))
+            self.error(node, path, str(e), "GS112" if isinstance(e, OutOfRange) else "GS105")
             return None
 
     def mapping(self, node: MappingNode, path: SpecPath) -> dict[str, Any]:
@@ -221,7 +258,7 @@ class _Builder:
         for key_node, value_node in node.value:
             key = self.value(key_node, (*path, "<key>"))
             if not isinstance(key, str):
-                self.error(key_node, path, f"keys must be strings, got {key!r}")
+                self.error(key_node, path, f"keys must be strings, got {key!r}", "GS103")
                 continue
             if key in first:
                 prev = first[key].start_mark
@@ -230,42 +267,82 @@ class _Builder:
                     (*path, key),
                     f"duplicate key '{key}' "
                     f"(first given at line {prev.line + 1}, column {prev.column + 1})",
+                    "GS102",
                 )
                 continue
             first[key] = key_node
-            m = key_node.start_mark
-            self.doc.key_positions[(*path, key)] = Pos(m.line + 1, m.column + 1)
+            self.doc.key_positions[(*path, key)] = _span(key_node)
             out[key] = self.value(value_node, (*path, key))
         return out
 
 
 class _CapExceeded(Exception):
-    def __init__(self, node_or_mark: Any, message: str) -> None:
+    def __init__(self, node_or_mark: Any, message: str, code: str) -> None:
         self.mark = getattr(node_or_mark, "start_mark", node_or_mark)
+        self.code = code
         super().__init__(message)
 
 
+_EXPANDS = f"the document expands to more than {MAX_VALUES:,} values (aliases expanding too far?)"
+
+
+class _Bounds:
+    """Nesting depth, event count and the values aliases expand to, counted event by event."""
+
+    def __init__(self) -> None:
+        self.events = self.values = 0
+        self.open: list[tuple[str | None, int]] = []  # anchor, values before the collection
+        self.sizes: dict[str, int] = {}  # how many values each anchor expands to
+
+    def see(self, event: yaml.Event) -> None:
+        self.events += 1
+        if self.events > MAX_EVENTS:
+            raise _CapExceeded(
+                event, f"the document has more than {MAX_EVENTS:,} YAML events", "GS109"
+            )
+        if isinstance(event, yaml.AliasEvent):
+            self.grow(event, self.sizes.get(event.anchor or "", 1))
+        elif isinstance(event, yaml.ScalarEvent):
+            self.grow(event, 1)
+            if event.anchor:
+                self.sizes[event.anchor] = 1
+        elif isinstance(event, yaml.CollectionStartEvent):
+            self.open.append((event.anchor, self.values))
+            self.grow(event, 1)
+            if len(self.open) > MAX_DEPTH:
+                raise _CapExceeded(event, f"nesting deeper than {MAX_DEPTH} levels", "GS107")
+        elif isinstance(event, yaml.CollectionEndEvent):
+            anchor, before = self.open.pop()
+            if anchor:
+                self.sizes[anchor] = self.values - before
+
+    def grow(self, event: yaml.Event, values: int) -> None:
+        self.values += values
+        if self.values > MAX_VALUES:
+            raise _CapExceeded(event, _EXPANDS, "GS108")
+
+
 def _check_events(text: str) -> None:
-    """Bound nesting depth and event count on the event stream, before any composing."""
+    """Bound nesting depth, event count and alias expansion on the event stream, before any
+    composing: libyaml's composer recurses per level, and aliases multiply what is walked."""
     parser = _Loader(text)
-    depth = events = 0
+    bounds = _Bounds()
     try:
-        while parser.check_event():
-            event = parser.get_event()
-            events += 1
-            if events > MAX_EVENTS:
-                raise _CapExceeded(event, f"the document has more than {MAX_EVENTS:,} YAML events")
-            if isinstance(event, yaml.CollectionStartEvent):
-                depth += 1
-                if depth > MAX_DEPTH:
-                    raise _CapExceeded(event, f"nesting deeper than {MAX_DEPTH} levels")
-            elif isinstance(event, yaml.CollectionEndEvent):
-                depth -= 1
+        while (event := parser.get_event()) is not None:
+            bounds.see(event)
     finally:
         parser.dispose()
 
 
-def _yaml_error(file: str, e: yaml.YAMLError) -> Diagnostic:
+def _yaml_error(file: str, text: str, e: yaml.YAMLError) -> Diagnostic:
+    if isinstance(e, yaml.reader.ReaderError):  # a character YAML refuses: no mark, a position
+        pos = e.position
+        if not (pos < len(text) and ord(text[pos]) == e.character):  # libyaml counts bytes
+            pos = len(text.encode("utf-8", "surrogatepass")[:pos].decode("utf-8", "ignore"))
+        line = text.count("\n", 0, pos) + 1
+        column = pos - (text.rfind("\n", 0, pos) + 1) + 1
+        message = f"invalid YAML: {e.reason} (character #x{e.character:04x})"
+        return Diagnostic(message, file, line, column, code="GS101")
     mark = getattr(e, "problem_mark", None) or getattr(e, "context_mark", None)
     problem = getattr(e, "problem", None) or str(e)
     context = getattr(e, "context", None)
@@ -274,15 +351,19 @@ def _yaml_error(file: str, e: yaml.YAMLError) -> Diagnostic:
         context += f" (opened at line {opened.line + 1}, column {opened.column + 1})"
     message = f"invalid YAML: {context + ', ' if context else ''}{problem}"
     if mark is None:
-        return Diagnostic(message, file)
-    return Diagnostic(message, file, mark.line + 1, mark.column + 1)
+        return Diagnostic(message, file, code="GS101")
+    return Diagnostic(message, file, mark.line + 1, mark.column + 1, code="GS101")
+
+
+def _too_large(file: str) -> Diagnostic:
+    return Diagnostic(f"the file is larger than {MAX_BYTES:,} bytes", file, 1, 1, code="GS106")
 
 
 def load_text(text: str, file: str = "<spec>", path: Path | None = None) -> Document:
     """Parse YAML text into a Document; raises LoadError with every problem found."""
     doc = Document(file=file, text=text, data=None, path=path)
     if len(text.encode("utf-8", "surrogatepass")) > MAX_BYTES:
-        raise LoadError(Diagnostic(f"the file is larger than {MAX_BYTES:,} bytes", file, 1, 1))
+        raise LoadError(_too_large(file))
     try:
         _check_events(text)
         loader = _Loader(text)
@@ -295,10 +376,12 @@ def load_text(text: str, file: str = "<spec>", path: Path | None = None) -> Docu
     except _CapExceeded as e:
         m = e.mark
         raise LoadError(
-            Diagnostic(f"{e} (a cap of graphspec's loader)", file, m.line + 1, m.column + 1)
+            Diagnostic(
+                f"{e} (a cap of graphspec's loader)", file, m.line + 1, m.column + 1, code=e.code
+            )
         ) from e
     except yaml.YAMLError as e:
-        raise LoadError(_yaml_error(file, e)) from e
+        raise LoadError(_yaml_error(file, text, e)) from e
     if builder.errors:
         raise LoadError(builder.errors)
     return doc
@@ -321,15 +404,20 @@ def _load_file(path: Path, notes: tuple[str, ...]) -> Document:
         with p.open("rb") as f:
             raw = f.read(MAX_BYTES + 1)
     except OSError as e:
-        raise LoadError(Diagnostic(f"cannot read the file: {e.strerror or e}", shown)) from e
+        raise LoadError(
+            Diagnostic(f"cannot read the file: {e.strerror or e}", shown, code="GS110")
+        ) from e
     if len(raw) > MAX_BYTES:
-        raise LoadError(Diagnostic(f"the file is larger than {MAX_BYTES:,} bytes", shown, 1, 1))
+        raise LoadError(_too_large(shown))
     try:
         text = raw.decode("utf-8-sig")
     except UnicodeDecodeError as e:
         line = raw[: e.start].count(b"\n") + 1
-        col = e.start - (raw.rfind(b"\n", 0, e.start) + 1) + 1
-        raise LoadError(Diagnostic("the file is not valid UTF-8", shown, line, col)) from e
+        start = raw.rfind(b"\n", 0, e.start) + 1
+        col = len(raw[start : e.start].decode("utf-8", "replace")) + 1  # characters, as YAML's
+        raise LoadError(
+            Diagnostic("the file is not valid UTF-8", shown, line, col, code="GS111")
+        ) from e
     doc = load_text(text, shown, p.resolve())
     doc.notes = notes
     return doc

@@ -1,11 +1,12 @@
-"""Stage 4, order: topological sort (ties by declaration order), cycles, nodes no output needs."""
+"""Stage 4, order: topological sort (ties by declaration order), cycles, what nothing needs."""
 
 from __future__ import annotations
 
 import heapq
+from collections import Counter
 
-from graphspec.errors import Diagnostic, SpecError
-from graphspec.ir import GraphIR, NodeIR, Program, SubGraphIR
+from graphspec.errors import Diagnostic, SpecError, sorted_diagnostics
+from graphspec.ir import GraphIR, LayerIR, NodeIR, Program, SubGraphIR, Use
 
 
 def topological(graph: GraphIR) -> tuple[list[NodeIR], list[Diagnostic]]:
@@ -61,7 +62,9 @@ def _cycles(graph: GraphIR, stuck: set[str]) -> list[Diagnostic]:
             rotated = [*cycle[start:-1], *cycle[:start], first.id]
             out.append(
                 first.origin.diagnostic(
-                    "cycle: " + " → ".join(rotated), path=(*first.origin.path, "inputs")
+                    "cycle: " + " → ".join(rotated),
+                    path=(*first.origin.path, "inputs"),
+                    code="GS401",
                 )
             )
         reported.update(cycle)
@@ -70,23 +73,66 @@ def _cycles(graph: GraphIR, stuck: set[str]) -> list[Diagnostic]:
 
 
 def unused(graph: GraphIR) -> list[Diagnostic]:
-    """Warnings for nodes that no output depends on."""
+    """Warnings for inputs and nodes that no output depends on."""
     by_id = {n.id: n for n in graph.nodes}
     needed: set[str] = set()
     stack = [o.ref.target for o in graph.outputs]
     while stack:
         nid = stack.pop()
-        if nid in needed or nid not in by_id:
+        if nid in needed:
             continue
         needed.add(nid)
-        stack.extend(r.target for r in by_id[nid].references())
+        if nid in by_id:
+            stack.extend(r.target for r in by_id[nid].references())
+    out = [
+        i.origin.diagnostic(
+            "no output depends on this input",
+            severity="warning",
+            code="GS405",
+            hint="remove the input, or feed a node from it",
+        )
+        for i in graph.inputs
+        if i.id not in needed
+    ]
     warned: set[tuple[str | None, str]] = set()
-    out = []
     for n in graph.nodes:
         if n.id in needed or (n.origin.trace, n.origin.id or n.id) in warned:
             continue
         warned.add((n.origin.trace, n.origin.id or n.id))
-        out.append(n.origin.diagnostic("no output depends on this node", severity="warning"))
+        out.append(
+            n.origin.diagnostic(
+                "no output depends on this node",
+                severity="warning",
+                code="GS404",
+                hint="make it an output, or remove it",
+            )
+        )
+    return out
+
+
+def shared_uses(program: Program, graphs: list[GraphIR]) -> list[Diagnostic]:
+    """Warnings for shared entries no node calls, and shared layers only one node calls."""
+    calls = Counter(n.callable.key for g in graphs for n in g.nodes if isinstance(n.callable, Use))
+    out = []
+    for key, entry in program.shared.items():
+        if calls[key] == 0:
+            out.append(
+                entry.origin.diagnostic(
+                    "no node calls this shared entry",
+                    severity="warning",
+                    code="GS407",
+                    hint="call it from a node with `use:`, or remove it",
+                )
+            )
+        elif calls[key] == 1 and isinstance(entry, LayerIR):
+            out.append(
+                entry.origin.diagnostic(
+                    "only one node calls this shared layer, so it shares nothing",
+                    severity="warning",
+                    code="GS406",
+                    hint="give the node the layer itself (`layer:`), or call it from another node",
+                )
+            )
     return out
 
 
@@ -102,6 +148,7 @@ def order(program: Program) -> Program:
         errors += cycles
         warnings += unused(graph)
         graph.nodes = ordered
+    warnings = sorted_diagnostics([*warnings, *shared_uses(program, graphs)])
     if errors:
         raise SpecError([*errors, *warnings])
     program.warnings += warnings

@@ -66,14 +66,14 @@ def layer(name: str, custom: frozenset[str] = frozenset()) -> LayerInfo | None:
     if name in custom:
         return None
     if name in REFUSED_LAYERS:
-        raise Problem(f"layer '{name}' is refused: {REFUSED_LAYERS[name]}")
+        raise Problem(f"layer '{name}' is refused: {REFUSED_LAYERS[name]}", code="GS302")
     entry = data()["layers"].get(name)
     if entry is None:
         hint = suggest(name, [*layer_names(), *custom]) or (
-            " (a user-defined layer comes in with --custom-objects MODULE:NAME, or "
-            "custom_objects= in Python)"
+            " (a user-defined layer comes in with --plugin MODULE or --custom-objects "
+            "MODULE:NAME, or custom_objects= in Python)"
         )
-        raise Problem(f"unknown layer '{name}'{hint}")
+        raise Problem(f"unknown layer '{name}'{hint}", code="GS301")
     return LayerInfo(
         name,
         tuple(entry["positional"]),
@@ -91,8 +91,22 @@ def application(name: str) -> tuple[str, ...]:
     """The keyword arguments of keras.applications.`name`; Problem when unknown."""
     entry = data()["applications"].get(name)
     if entry is None:
-        raise Problem(f"unknown application '{name}'{suggest(name, data()['applications'])}")
+        raise Problem(
+            f"unknown application '{name}'{suggest(name, data()['applications'])}", code="GS317"
+        )
     return tuple(entry["keywords"])
+
+
+UNKNOWN_NAME = {
+    "activations": "GS310",
+    "initializers": "GS311",
+    "regularizers": "GS312",
+    "constraints": "GS313",
+    "losses": "GS314",
+    "metrics": "GS315",
+    "optimizers": "GS316",
+}
+"""The diagnostic code of an unknown name, by kind."""
 
 
 def check_name(kind: str, name: str) -> None:
@@ -106,7 +120,7 @@ def check_name(kind: str, name: str) -> None:
     if name in names:
         return
     singular = kind.removesuffix("es") if kind == "losses" else kind.removesuffix("s")
-    raise Problem(f"unknown {singular} '{name}'{suggest(name, pool)}")
+    raise Problem(f"unknown {singular} '{name}'{suggest(name, pool)}", code=UNKNOWN_NAME[kind])
 
 
 def kind_of_keyword(keyword: str) -> str | None:

@@ -41,6 +41,8 @@ from graphspec.schema import (
 )
 from graphspec.scope import (
     BROKEN,
+    MAX_INCLUDES,
+    MAX_NODES,
     Binding,
     BlockDef,
     Body,
@@ -63,11 +65,40 @@ class Resolver:
         self.includes: list[Path] = []
         self.duplicates: set[str] = set()
         self.broken_blocks: set[str] = set()
+        self.node_count = 0
+        self.include_count = 0
 
     def error(
-        self, origin: Origin, message: str, path: SpecPath | None = None, key: bool = False
+        self,
+        origin: Origin,
+        message: str,
+        path: SpecPath | None = None,
+        key: bool = False,
+        *,
+        code: str = "",
+        hint: str = "",
     ) -> None:
-        self.errors.append(origin.diagnostic(message, path=path, key=key))
+        self.errors.append(origin.diagnostic(message, path=path, key=key, code=code, hint=hint))
+
+    def grow(self, nodes: int, includes: int, origin: Origin, path: SpecPath) -> None:
+        """Count what the spec expands to; past a cap it is refused at once, with what was
+        found so far (like the loader's caps, so a tiny file cannot make a huge graph)."""
+        self.node_count += nodes
+        self.include_count += includes
+        if self.node_count > MAX_NODES:
+            what, code = f"more than {MAX_NODES:,} nodes", "GS408"
+        elif self.include_count > MAX_INCLUDES:
+            what, code = f"more than {MAX_INCLUDES:,} included spec files", "GS409"
+        else:
+            return
+        self.error(
+            origin,
+            f"the spec expands to {what} (repeats, blocks and includes counted; "
+            "a cap of graphspec's)",
+            path,
+            code=code,
+        )
+        raise SpecError(sorted_diagnostics(self.errors))
 
     # ---- graphs -------------------------------------------------------------------------
 
@@ -145,6 +176,7 @@ class Resolver:
                         f"duplicate id '{gid}': already used in {first} (line {line})",
                         id=gid,
                         key=True,
+                        code="GS402",
                     )
                 )
             else:
@@ -165,6 +197,8 @@ class Resolver:
                     node.origin,
                     f"the Keras layer name '{name}' is already taken by "
                     f"{first.trace}{first.id} ({first.doc.file}:{pos.line})",
+                    code="GS403",
+                    hint="rename one of the two: an expanded node is named `NODE_INNER`",
                 )
             if isinstance(node.callable, Use):
                 used.add(name)
@@ -206,17 +240,17 @@ class Resolver:
             return raw
         m = REF_RE.fullmatch(raw)
         if m is None:
-            self.error(origin, f"'{raw}' is not a reference", where)
+            self.error(origin, f"'{raw}' is not a reference", where, code="GS212")
             return None
         local, selector = m.group(1), m.group(2)
         binding = body.locals.get(local)
         if binding is None:
-            self.error(origin, self.unknown_reference(local, body), where)
+            self.error(origin, self.unknown_reference(local, body), where, code="GS320")
             return None
         try:
             value = binding.value(self, [*chain, body.name(local)])
         except Problem as e:
-            self.error(origin, str(e), where)
+            self.error(origin, str(e), where, code=e.code, hint=e.hint)
             return None
         if value is None or selector is None:
             return value
@@ -250,6 +284,7 @@ class Resolver:
                 f"'{local}.{selector}': '{local}' has no named outputs; "
                 f"use '{local}.K' with K the output's 0-based position",
                 where,
+                code="GS322",
             )
             return None
         elif selector not in names:
@@ -258,6 +293,7 @@ class Resolver:
                 f"'{local}' has no output '{selector}' (its outputs: "
                 f"{', '.join(names)}){suggest(selector, names)}",
                 where,
+                code="GS321",
             )
             return None
         else:
@@ -265,17 +301,24 @@ class Resolver:
         if isinstance(value, list):
             if index >= len(value):
                 self.error(
-                    origin, f"'{local}.{selector}': '{local}' has only {len(value)} outputs", where
+                    origin,
+                    f"'{local}.{selector}': '{local}' has only {len(value)} outputs",
+                    where,
+                    code="GS321",
                 )
                 return None
             return value[index]
         if names is not None and len(names) == 1:  # a one-output block or sub-model
             if index == 0:
                 return value
-            self.error(origin, f"'{local}.{selector}': '{local}' has only one output", where)
+            self.error(
+                origin, f"'{local}.{selector}': '{local}' has only one output", where, code="GS321"
+            )
             return None
         if value.index is not None:
-            self.error(origin, f"'{local}.{selector}' selects from a single output", where)
+            self.error(
+                origin, f"'{local}.{selector}' selects from a single output", where, code="GS321"
+            )
             return None
         return Ref(value.target, index)
 
@@ -313,13 +356,16 @@ class Resolver:
                     f": '{node.use}' is a node; to call its layer again, declare the layer "
                     f"under `shared:` and `use:` it from both nodes"
                 )
-            self.error(origin, f"unknown shared id '{node.use}'{hint}", (*path, "use"))
+            self.error(
+                origin, f"unknown shared id '{node.use}'{hint}", (*path, "use"), code="GS323"
+            )
             return
         key, shared = found
         if shared is BROKEN:  # its own errors are reported
             return
         layers.check_call(self, node, shared if isinstance(shared, LayerIR) else None, origin, path)
         names = shared.graph.output_names if isinstance(shared, SubGraphIR) else None
+        self.grow(1, 0, origin, path)
         flat = NodeIR(body.name(nid), Use(key, node.use), Ref(nid), dict(node.call), origin)
         pending.append(Pending(flat, node.inputs, body, path))
         body.locals[nid] = Fixed(Ref(flat.id), origin, names)
@@ -346,8 +392,10 @@ class Resolver:
                 "`repeat` needs exactly one input (a single reference)",
                 (*path, "repeat"),
                 key=True,
+                code="GS333",
             )
             return
+        self.grow(count, 0, origin, (*path, "repeat") if node.repeat is not None else path)
         raw: Any = node.inputs
         for k in range(1, count + 1):
             fid = body.name(f"{nid}_{k}" if node.repeat is not None else nid)
@@ -383,6 +431,7 @@ class Resolver:
                     f"{suggest(oid, body.locals)}",
                     where,
                     key=isinstance(graph.outputs, dict),
+                    code="GS341",
                 )
                 continue
             ref = self.lookup(oid, body, origin, where, [])
@@ -392,6 +441,7 @@ class Resolver:
                     f"output '{oid}' has {len(ref)} values (a block with several "
                     "outputs): make each one an output of its own node",
                     where,
+                    code="GS342",
                 )
                 continue
             if ref is None or loss is layers.INVALID or layers.INVALID in metrics:

@@ -10,6 +10,8 @@ from pydantic import (
     ConfigDict,
     Field,
     PrivateAttr,
+    StrictFloat,
+    StrictInt,
     StringConstraints,
     ValidationError,
     field_validator,
@@ -17,7 +19,7 @@ from pydantic import (
 )
 from pydantic_core import PydanticCustomError
 
-from graphspec.errors import Diagnostic, SpecError, SpecPath, suggest
+from graphspec.errors import Diagnostic, Problem, SpecError, SpecPath, suggest
 from graphspec.loader import Document
 
 ID_PATTERN = r"[A-Za-z_][A-Za-z0-9_]*"
@@ -26,7 +28,7 @@ ID_RE = re.compile(ID_PATTERN)
 REF_RE = re.compile(REF_PATTERN)
 
 Id = Annotated[str, StringConstraints(pattern=rf"^{ID_PATTERN}$")]
-Shape = list[Annotated[int, Field(ge=0)] | None]
+Shape = list[Annotated[StrictInt, Field(ge=0)] | None]
 Named = str | dict[str, Any]
 """A Keras name (`mse`) or `{name: …, <keyword arguments>}`."""
 
@@ -58,20 +60,23 @@ def check_named(value: Any) -> Any:
     """A Keras name or {name: …, kwargs}; never a Keras config with class_name or module."""
     if isinstance(value, dict):
         if "class_name" in value or "module" in value:
-            raise ValueError(
+            raise Problem(
                 "a mapping with 'class_name' or 'module' is refused: "
-                "write {name: ClassName, <keyword arguments>}"
+                "write {name: ClassName, <keyword arguments>}",
+                code="GS308",
             )
         if not isinstance(value.get("name"), str):
-            raise ValueError("a mapping here needs 'name': the Keras name of the object")
+            raise Problem("a mapping here needs 'name': the Keras name of the object", code="GS215")
     elif not isinstance(value, str):
-        raise ValueError(f"expected a Keras name or {{name: …}}, got {value!r}")
+        raise Problem(f"expected a Keras name or {{name: …}}, got {value!r}", code="GS215")
     return value
 
 
 def check_reference(value: str) -> str:
     if not isinstance(value, str) or not REF_RE.fullmatch(value):
-        raise ValueError(f"{value!r} is not a reference: expected an id, `id.K` or `id.NAME`")
+        raise Problem(
+            f"{value!r} is not a reference: expected an id, `id.K` or `id.NAME`", code="GS212"
+        )
     return value
 
 
@@ -107,14 +112,14 @@ class Input(Strict):
 
     shape: Shape
     dtype: str = "float32"
-    batch_size: Annotated[int, Field(ge=1)] | None = None
+    batch_size: Annotated[StrictInt, Field(ge=1)] | None = None
     sparse: bool = False
 
     @field_validator("dtype")
     @classmethod
     def _known_dtype(cls, v: str) -> str:
         if v not in DTYPES:
-            raise ValueError(f"unknown dtype '{v}'{suggest(v, DTYPES)}")
+            raise Problem(f"unknown dtype '{v}'{suggest(v, DTYPES)}", code="GS209")
         return v
 
 
@@ -145,7 +150,7 @@ class Node(BaseModel):
     inputs: Inputs
     args: list[Any] = Field(default_factory=list)
     call: dict[str, Any] = Field(default_factory=dict)
-    repeat: Annotated[int, Field(ge=1)] | None = None
+    repeat: Annotated[StrictInt, Field(ge=1)] | None = None
     name: Any = None
 
     _check_inputs = field_validator("inputs", mode="before")(check_inputs)
@@ -164,17 +169,22 @@ class Node(BaseModel):
         given = [k for k in ("layer", "use", "block") if getattr(self, k) is not None]
         if len(given) != 1:
             which = " and ".join(f"'{k}'" for k in given) if given else "none"
-            raise ValueError(f"a node has exactly one of 'layer', 'use', 'block' (got {which})")
+            raise Problem(
+                f"a node has exactly one of 'layer', 'use', 'block' (got {which})", code="GS210"
+            )
         extra = self.model_extra or {}
         if self.use is not None:
             bad = [k for k in ("args", "repeat") if k in self.model_fields_set] + list(extra)
             if bad:
-                raise ValueError(
+                raise Problem(
                     f"a `use:` node takes no {', '.join(repr(b) for b in bad)}: "
-                    "the shared entry is already constructed"
+                    "the shared entry is already constructed",
+                    code="GS211",
                 )
         if self.block is not None and (self.args or self.call):
-            raise ValueError("a `block:` node takes no 'args' or 'call'; give block parameters")
+            raise Problem(
+                "a `block:` node takes no 'args' or 'call'; give block parameters", code="GS211"
+            )
         return self
 
 
@@ -182,7 +192,7 @@ class OutputOptions(Strict):
     """Per-output training settings."""
 
     loss: Named | None = None
-    loss_weight: float | None = None
+    loss_weight: StrictFloat | None = None
     metrics: list[Named] = Field(default_factory=list)
 
     _check_loss = field_validator("loss", mode="before")(
@@ -227,15 +237,17 @@ class Shared(BaseModel):
         kinds = ("layer", "application", "spec", "graph")
         given = [k for k in kinds if getattr(self, k) is not None]
         if len(given) != 1:
-            raise ValueError(
+            raise Problem(
                 "a shared entry has exactly one of 'layer', 'application', "
-                f"'spec', 'graph' (got {' and '.join(given) or 'none'})"
+                f"'spec', 'graph' (got {' and '.join(given) or 'none'})",
+                code="GS210",
             )
         extra = self.model_extra or {}
         if given[0] in ("spec", "graph") and (extra or self.args):
-            raise ValueError(
+            raise Problem(
                 f"a `{given[0]}:` entry takes no other keys "
-                f"(got {', '.join(map(repr, extra)) or 'args'})"
+                f"(got {', '.join(map(repr, extra)) or 'args'})",
+                code="GS211",
             )
         return self
 
@@ -262,11 +274,12 @@ class Graph(Strict):
     @classmethod
     def _some_outputs(cls, v: Outputs) -> Outputs:
         if not v:
-            raise ValueError("a graph needs at least one output")
+            raise Problem("a graph needs at least one output", code="GS213")
         twice = sorted({repr(o) for o in v if isinstance(v, list) and v.count(o) > 1})
         if twice:
-            raise ValueError(
-                f"output{'s' if len(twice) > 1 else ''} {', '.join(twice)} listed more than once"
+            raise Problem(
+                f"output{'s' if len(twice) > 1 else ''} {', '.join(twice)} listed more than once",
+                code="GS214",
             )
         return v
 
@@ -281,11 +294,11 @@ class Compile(Strict):
 
     optimizer: Named = "rmsprop"
     loss: Named | dict[Id, Named] | None = None
-    loss_weights: dict[Id, float] | None = None
+    loss_weights: dict[Id, StrictFloat] | None = None
     metrics: list[Named] | dict[Id, list[Named]] = Field(default_factory=list)
     run_eagerly: bool | None = None
     jit_compile: bool | str | None = None
-    steps_per_execution: Annotated[int, Field(ge=1)] | None = None
+    steps_per_execution: Annotated[StrictInt, Field(ge=1)] | None = None
 
     _check_optimizer = field_validator("optimizer", mode="before")(check_named)
 
@@ -310,19 +323,19 @@ class Compile(Strict):
 class Fit(Strict):
     """`fit:`: default training settings for `graphspec fit`."""
 
-    epochs: Annotated[int, Field(ge=1)] = 1
-    batch_size: Annotated[int, Field(ge=1)] | None = None
-    validation_split: Annotated[float, Field(ge=0, lt=1)] = 0.0
+    epochs: Annotated[StrictInt, Field(ge=1)] = 1
+    batch_size: Annotated[StrictInt, Field(ge=1)] | None = None
+    validation_split: Annotated[StrictFloat, Field(ge=0, lt=1)] = 0.0
     shuffle: bool = True
 
 
 class Expect(Strict):
     """`expect:`: facts about the built model that `graphspec check` verifies."""
 
-    params: Annotated[int, Field(ge=0)] | None = None
-    trainable_params: Annotated[int, Field(ge=0)] | None = None
-    non_trainable_params: Annotated[int, Field(ge=0)] | None = None
-    output_shapes: dict[Id, list[int | None]] = Field(default_factory=dict)
+    params: Annotated[StrictInt, Field(ge=0)] | None = None
+    trainable_params: Annotated[StrictInt, Field(ge=0)] | None = None
+    non_trainable_params: Annotated[StrictInt, Field(ge=0)] | None = None
+    output_shapes: dict[Id, list[StrictInt | None]] = Field(default_factory=dict)
 
 
 class Spec(Graph):
@@ -345,8 +358,9 @@ class Spec(Graph):
     @classmethod
     def _version(cls, v: Any) -> Any:
         if v != 1 or isinstance(v, bool) or not isinstance(v, int):
-            raise ValueError(
-                f"unsupported version {v!r}: this graphspec reads version 1 (write `graphspec: 1`)"
+            raise Problem(
+                f"unsupported version {v!r}: this graphspec reads version 1 (write `graphspec: 1`)",
+                code="GS202",
             )
         return v
 
@@ -450,6 +464,31 @@ def _message(err: Any, path: SpecPath, labelled: bool) -> tuple[str, SpecPath, b
     return msg, path, False
 
 
+_CODES = {"extra_forbidden": "GS203", "missing": "GS204", "forbidden_key": "GS208"}
+_RANGE_ERRORS = {
+    "greater_than",
+    "greater_than_equal",
+    "less_than",
+    "less_than_equal",
+    "multiple_of",
+    "too_short",
+    "too_long",
+}
+
+
+def _code(err: Any) -> tuple[str, str]:
+    """The diagnostic code and hint of one pydantic error: the validator's own, or by kind."""
+    cause = err.get("ctx", {}).get("error")
+    if isinstance(cause, Problem) and cause.code:
+        return cause.code, cause.hint
+    kind = err["type"]
+    if kind == "missing" and tuple(err["loc"]) == ("graphspec",):
+        return "GS204", "start the file with `graphspec: 1`"
+    if kind == "string_pattern_mismatch" and err.get("ctx", {}).get("pattern") == f"^{ID_PATTERN}$":
+        return "GS207", ""
+    return _CODES.get(kind) or ("GS206" if kind in _RANGE_ERRORS else "GS205"), ""
+
+
 def validate(doc: Document) -> Spec:
     """Validate a loaded document against the schema; SpecError with every problem found."""
     if not isinstance(doc.data, dict):
@@ -462,7 +501,9 @@ def validate(doc: Document) -> Spec:
         }
         got = "an empty file" if doc.data is None else kinds.get(type(doc.data), "a scalar")
         raise SpecError(
-            doc.diagnostic((), f"a spec is a mapping with `graphspec: 1` at the top, got {got}")
+            doc.diagnostic(
+                (), f"a spec is a mapping with `graphspec: 1` at the top, got {got}", code="GS201"
+            )
         )
     try:
         spec = Spec.model_validate(doc.data)
@@ -499,7 +540,8 @@ def pydantic_diagnostics(
         seen.add((where, msg))
         if label and owner is not None:
             msg = f"{owner}: {msg}"
-        out.append(doc.diagnostic(where, msg, key=key, id=owner))
+        code, hint = _code(err)
+        out.append(doc.diagnostic(where, msg, key=key, id=owner, code=code, hint=hint))
     return sorted(_drop_union_noise(out), key=lambda d: (d.line, d.column))
 
 

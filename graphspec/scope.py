@@ -27,6 +27,13 @@ if TYPE_CHECKING:
     from graphspec.resolve import Resolver
 
 
+MAX_NODES = 100_000
+"""Nodes a spec may flatten to: every repeat and block copy, sub-models included."""
+
+MAX_INCLUDES = 1_000
+"""`spec:` files a spec may include in all, counting a file each time it is included."""
+
+
 @dataclass(frozen=True)
 class Options:
     """What the caller (API or command line) allows beyond the spec itself."""
@@ -95,7 +102,7 @@ class Binding:
         if self._value is not None:
             return self._value
         if self._busy:
-            raise Problem("cycle: " + " → ".join(chain))
+            raise Problem("cycle: " + " → ".join(chain), code="GS401")
         self._busy = True
         try:
             self._value = self.compute(r, chain)

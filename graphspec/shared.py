@@ -47,7 +47,7 @@ def application(r: Resolver, entry: Any, origin: Origin, path: SpecPath) -> Appl
     try:
         keywords = registry.application(entry.application)
     except Problem as e:
-        r.error(origin, str(e), (*path, "application"))
+        r.error(origin, str(e), (*path, "application"), code=e.code, hint=e.hint)
         return None
     kwargs = entry.kwargs
     bad = [k for k in kwargs if k not in keywords or k == "input_tensor"]
@@ -58,6 +58,7 @@ def application(r: Resolver, entry: Any, origin: Origin, path: SpecPath) -> Appl
             f"{entry.application}{suggest(k, keywords)}",
             (*path, k),
             key=True,
+            code="GS303",
         )
     if kwargs.get("weights", "imagenet") is not None:
         r.error(
@@ -65,9 +66,42 @@ def application(r: Resolver, entry: Any, origin: Origin, path: SpecPath) -> Appl
             f"application {entry.application} needs `weights: null`: "
             "graphspec never downloads or reads weight files",
             (*path, "weights") if "weights" in kwargs else path,
+            code="GS318",
+            hint="write `weights: null`, then load trained weights in Python after building",
         )
         return None
-    return None if bad else ApplicationIR(entry.application, kwargs, origin)
+    plain = plain_values(r, entry.application, kwargs, origin, path)
+    return None if bad or not plain else ApplicationIR(entry.application, kwargs, origin)
+
+
+def plain_values(
+    r: Resolver, name: str, kwargs: dict[str, Any], origin: Origin, path: SpecPath
+) -> bool:
+    """Application arguments go to Keras as written: no mapping (Keras would deserialize it,
+    and so import by it), and an activation must be one of Keras's own."""
+    ok = True
+    for k, v in kwargs.items():
+        if _has_mapping(v):
+            r.error(
+                origin,
+                f"application {name}'s '{k}' takes a plain value, not a mapping",
+                (*path, k),
+                code="GS319",
+            )
+            ok = False
+        elif registry.kind_of_keyword(k) == "activations" and isinstance(v, str):
+            try:
+                registry.check_name("activations", v)
+            except Problem as e:
+                r.error(origin, str(e), (*path, k), code=e.code, hint=e.hint)
+                ok = False
+    return ok
+
+
+def _has_mapping(value: Any) -> bool:
+    if isinstance(value, list):
+        return any(_has_mapping(v) for v in value)
+    return isinstance(value, dict)
 
 
 def include(r: Resolver, sid: str, relative: str, origin: Origin, key: str) -> SharedIR | None:
@@ -79,8 +113,14 @@ def include(r: Resolver, sid: str, relative: str, origin: Origin, key: str) -> S
         return None
     if target in r.includes:
         names = [display_path(p) for p in [*r.includes, target]]
-        r.error(origin, "spec files include each other in a loop: " + " → ".join(names), where)
+        r.error(
+            origin,
+            "spec files include each other in a loop: " + " → ".join(names),
+            where,
+            code="GS348",
+        )
         return None
+    r.grow(0, 1, origin, where)
     pos = doc.locate(where)
     note = f"included from {doc.file}:{pos.line}"
     try:
@@ -101,7 +141,13 @@ def include_path(
     r: Resolver, relative: str, doc: Document, origin: Origin, where: SpecPath
 ) -> Path | None:
     if Path(relative).is_absolute():
-        r.error(origin, f"'{relative}': absolute `spec:` paths are not allowed", where)
+        r.error(
+            origin,
+            f"'{relative}': absolute `spec:` paths are not allowed",
+            where,
+            code="GS345",
+            hint="write the path relative to the including file",
+        )
         return None
     here = doc.path.parent if doc.path else Path.cwd()
     target = (here / relative).resolve()
@@ -113,9 +159,11 @@ def include_path(
             f"'{relative}' leaves the spec's directory ({display_path(roots[0])}"
             "); allow more with --allow-path",
             where,
+            code="GS346",
+            hint="use --allow-path DIR to let includes read files under DIR",
         )
         return None
     if not target.is_file():
-        r.error(origin, f"'{relative}': no such spec file", where)
+        r.error(origin, f"'{relative}': no such spec file", where, code="GS347")
         return None
     return target

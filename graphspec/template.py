@@ -7,8 +7,11 @@ from collections.abc import Callable, Mapping
 from typing import Any
 
 from graphspec.errors import Problem, suggest
+from graphspec.loader import MAX_INT
 
 Number = int | float
+MAX_NESTING = 100
+"""Parentheses and unary signs nest at most this deep in an expression (the parser recurses)."""
 
 _TOKEN = re.compile(
     r"\s*(?:(?P<number>\d+\.\d*(?:[eE][-+]?\d+)?|\.\d+(?:[eE][-+]?\d+)?|\d+(?:[eE][-+]?\d+)?)"
@@ -36,11 +39,9 @@ def tokenize(text: str) -> list[tuple[str, str]]:
                 '"': "strings",
                 "'": "strings",
             }.get(value, f"'{value}'")
-            raise Problem(
-                f"{what} are not allowed in an expression"
-                if what != f"'{value}'"
-                else f"unexpected {what} in an expression"
-            )
+            if what != f"'{value}'":
+                raise Problem(f"{what} are not allowed in an expression", code="GS336")
+            raise Problem(f"unexpected {what} in an expression", code="GS335")
         tokens.append((kind, value))
         pos = m.end()
     return tokens
@@ -53,6 +54,7 @@ class _Parser:
         self.tokens = tokenize(text)
         self.i = 0
         self.params = params
+        self.depth = 0
 
     def peek(self) -> tuple[str, str] | None:
         return self.tokens[self.i] if self.i < len(self.tokens) else None
@@ -60,16 +62,17 @@ class _Parser:
     def take(self) -> tuple[str, str]:
         token = self.peek()
         if token is None:
-            raise Problem("the expression ends too early")
+            raise Problem("the expression ends too early", code="GS335")
         self.i += 1
         return token
 
     def parse(self) -> Number:
         if not self.tokens:
-            raise Problem("empty expression")
+            raise Problem("empty expression", code="GS335")
         value = self.sum()
         if self.peek() is not None:
-            raise Problem(f"unexpected '{self.peek()[1]}' in the expression")  # type: ignore[index]
+            unexpected = self.peek()[1]  # type: ignore[index]
+            raise Problem(f"unexpected '{unexpected}' in the expression", code="GS335")
         return value
 
     def sum(self) -> Number:
@@ -77,7 +80,7 @@ class _Parser:
         while (t := self.peek()) and t[1] in "+-" and t[0] == "op":
             self.take()
             right = self.product()
-            value = value + right if t[1] == "+" else value - right
+            value = _in_range(value + right if t[1] == "+" else value - right)
         return value
 
     def product(self) -> Number:
@@ -92,45 +95,67 @@ class _Parser:
             self.take()
             right = self.unary()
             if right == 0 and t[1] != "*":
-                raise Problem("division by zero in the expression")
-            value = ops[t[1]](value, right)
+                raise Problem("division by zero in the expression", code="GS338")
+            value = _in_range(ops[t[1]](value, right))
         return value
 
     def unary(self) -> Number:
+        self.depth += 1
+        if self.depth > MAX_NESTING:
+            raise Problem(f"the expression nests deeper than {MAX_NESTING} levels", code="GS335")
         t = self.peek()
         if t and t[0] == "op" and t[1] in "+-" and t[1] != "":
             self.take()
             value = self.unary()
-            return -value if t[1] == "-" else value
-        return self.atom()
+            value = -value if t[1] == "-" else value
+        else:
+            value = self.atom()
+        self.depth -= 1
+        return value
 
     def atom(self) -> Number:
         kind, value = self.take()
         if kind == "number":
-            return float(value) if any(c in value for c in ".eE") else int(value)
+            if any(c in value for c in ".eE"):
+                return float(value)
+            if len(value) > 19:  # past 2^63 for sure; spare converting a huge literal
+                raise Problem(f"the number {value[:19]}… is out of range", code="GS335")
+            return _in_range(int(value))
         if kind == "name":
             nxt = self.peek()
             if nxt and nxt[1] == "(":
-                raise Problem(f"calls are not allowed in an expression ('{value}(…)')")
+                raise Problem(
+                    f"calls are not allowed in an expression ('{value}(…)')", code="GS336"
+                )
             return self.param(value)
         if value == "(":
             inner = self.sum()
             if self.take()[1] != ")":
-                raise Problem("expected ')' in the expression")
+                raise Problem("expected ')' in the expression", code="GS335")
             return inner
-        raise Problem(f"unexpected '{value}' in the expression")
+        raise Problem(f"unexpected '{value}' in the expression", code="GS335")
 
     def param(self, name: str) -> Number:
         if name not in self.params:
             raise Problem(
                 f"unknown name '{name}' in an expression: only the block's parameters"
                 f" ({', '.join(self.params) or 'none'}) may be used"
-                f"{suggest(name, self.params)}"
+                f"{suggest(name, self.params)}",
+                code="GS337",
             )
         value = self.params[name]
         if isinstance(value, bool) or not isinstance(value, int | float):
-            raise Problem(f"parameter '{name}' is {value!r}, not a number, in an expression")
+            raise Problem(
+                f"parameter '{name}' is {value!r}, not a number, in an expression", code="GS339"
+            )
         return value
+
+
+def _in_range(value: Number) -> Number:
+    """Integers stay within ±(2^63 - 1), as the loader's do, at every step."""
+    if isinstance(value, int) and abs(value) > MAX_INT:
+        raise Problem("the expression's value is out of range (at most 2^63 - 1)", code="GS335")
+    return value
 
 
 def evaluate(text: str, params: Mapping[str, Any]) -> Number:
@@ -157,16 +182,17 @@ def substitute_string(text: str, params: Mapping[str, Any]) -> Any:
         if m.group("name"):
             raise Problem(
                 f"'${m.group('name')}' inside a longer string is not substituted:"
-                f" write '${{{m.group('name')}}}'"
+                f" write '${{{m.group('name')}}}'",
+                code="GS340",
             )
-        raise Problem("a lone '$' in a block: write '$$' for a literal '$'")
+        raise Problem("a lone '$' in a block: write '$$' for a literal '$'", code="GS340")
 
     return _PIECE.sub(piece, text)
 
 
 def _lookup(name: str, params: Mapping[str, Any]) -> Any:
     if name not in params:
-        raise Problem(f"unknown parameter '${name}'{suggest(name, params)}")
+        raise Problem(f"unknown parameter '${name}'{suggest(name, params)}", code="GS337")
     return params[name]
 
 

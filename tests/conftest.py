@@ -8,9 +8,24 @@ from collections.abc import Callable
 from pathlib import Path
 
 import pytest
+from hypothesis import HealthCheck, settings
 
 os.environ.setdefault("TF_CPP_MIN_LOG_LEVEL", "3")
 os.environ.setdefault("KERAS_BACKEND", "tensorflow")
+
+# Hypothesis: "ci" (the default) is reproducible: derandomized, no example database.
+# "fuzz" (GRAPHSPEC_FUZZ=N, or --hypothesis-profile=fuzz for 10,000) is a long random run:
+# tests/test_fuzz.py gives each fuzz test its share of N cases (see README, Fuzzing).
+FUZZ_CASES = int(os.environ.get("GRAPHSPEC_FUZZ") or 10_000)
+settings.register_profile("ci", derandomize=True, database=None, deadline=None, print_blob=True)
+settings.register_profile(
+    "fuzz",
+    database=None,
+    deadline=None,
+    print_blob=True,
+    suppress_health_check=[HealthCheck.too_slow, HealthCheck.data_too_large],
+)
+settings.load_profile("fuzz" if os.environ.get("GRAPHSPEC_FUZZ") else "ci")
 
 ROOT = Path(__file__).resolve().parent.parent
 SPECS = ROOT / "specs"

@@ -61,7 +61,7 @@ def test_quoted_and_tagged_scalars_stay_as_written() -> None:
 
 def test_positions_of_keys_and_values_are_one_based() -> None:
     doc = load_text("nodes:\n  d: {layer: Dense, units: 3}\n")
-    assert doc.key_positions[("nodes", "d")] == Pos(2, 3)
+    assert doc.key_positions[("nodes", "d")] == Pos(2, 3, 2, 4)
     assert (
         doc.positions[("nodes", "d", "units")].line,
         doc.positions[("nodes", "d", "units")].column,
@@ -180,3 +180,32 @@ def test_any_text_loads_or_raises_load_error(text: str) -> None:
         load_text(text)
     except LoadError as e:
         assert e.diagnostics
+
+
+@pytest.mark.parametrize("before", ["", "description: ééé\n"], ids=["ascii", "after-utf8"])
+def test_a_refused_character_is_located(before: str) -> None:
+    with pytest.raises(LoadError) as e:
+        load_text(f"graphspec: 1\n{before}nodes: {{d: {{layer: Den\x01se}}}}\n", "s.yaml")
+    (d,) = e.value.diagnostics
+    assert (d.line, d.column, d.code) == (2 + bool(before), 23, "GS101")
+    assert d.message == "invalid YAML: control characters are not allowed (character #x0001)"
+
+
+@pytest.mark.parametrize(
+    "literal", ["9223372036854775808", "-9223372036854775808", "0x8000000000000000", "9" * 5000]
+)
+def test_integers_past_64_bits_are_refused_before_conversion(literal: str) -> None:
+    with pytest.raises(LoadError) as e:
+        load_text(f"graphspec: 1\nunits: {literal}\n", "s.yaml")
+    (d,) = e.value.diagnostics
+    assert (d.line, d.column, d.code) == (2, 8, "GS112")
+    assert load_text("units: 9223372036854775807\n").data == {"units": 2**63 - 1}
+
+
+def test_invalid_utf8_is_located_in_characters_not_bytes(tmp_path: Path) -> None:
+    path = tmp_path / "s.yaml"
+    path.write_bytes("graphspec: 1\ndescription: ééé".encode() + b"\xff\n")
+    with pytest.raises(LoadError) as e:
+        load_file(path)
+    (d,) = e.value.diagnostics
+    assert (d.line, d.column, d.code) == (2, 17, "GS111")

@@ -269,7 +269,7 @@ outputs: [t]
         g.endswith(
             "towers/tower.yaml:5:41: error: bad: unknown reference 'nowhere': no "
             "such id among the graph's inputs and nodes (included from "
-            f"{main}:4)"
+            f"{main}:4) [GS320]"
         )
         for g in got
     ), got
@@ -350,3 +350,18 @@ compile: {loss: mae, loss_weights: {z: 1.0}}
         "7:7: a: a loss is given both model-wide (compile.loss, line 8) and on output 'a'",
         "8:37: 'z' is not an output (outputs: a)",
     ]
+
+
+def test_model_wide_loss_with_arguments_is_one_loss_not_a_per_output_mapping(
+    write_spec: Write,
+) -> None:
+    path = write_spec("""
+graphspec: 1
+inputs: {x: {shape: [3]}}
+nodes: {d: {layer: Dense, units: 1, inputs: x}}
+outputs: [d]
+compile: {optimizer: adam, loss: {name: Huber, delta: 2.0}}
+""")
+    compiled = graphspec.check(path).program.compile
+    assert compiled is not None
+    assert compiled.loss == Named("losses", "Huber", (("delta", 2.0),))
