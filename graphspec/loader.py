@@ -345,6 +345,11 @@ def _yaml_error(file: str, text: str, e: yaml.YAMLError) -> Diagnostic:
         return Diagnostic(message, file, line, column, code="GS101")
     mark = getattr(e, "problem_mark", None) or getattr(e, "context_mark", None)
     problem = getattr(e, "problem", None) or str(e)
+    if "exceeded maximum nesting depth" in problem and mark is not None:
+        # libyaml ≥ 0.2.5 has its own depth cap (1000), met while scanning ahead of the events
+        # graphspec counts: the same problem, so the same diagnostic
+        depth = f"nesting deeper than {MAX_DEPTH} levels (a cap of graphspec's loader)"
+        return Diagnostic(depth, file, mark.line + 1, mark.column + 1, code="GS107")
     context = getattr(e, "context", None)
     opened = getattr(e, "context_mark", None)
     if context and opened is not None and opened is not mark:

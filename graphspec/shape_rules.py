@@ -15,6 +15,7 @@ from graphspec.shape_core import (
     ShapeProblem,
     ShapeTree,
     Undecided,
+    channels_last,
     ints,
     need_rank,
     shape,
@@ -280,6 +281,34 @@ def attention(call: Call) -> ShapeTree:
     return out
 
 
+def dot_attention(call: Call) -> ShapeTree:
+    """Attention's and AdditiveAttention's compute_output_shape: [query, value(, key)]."""
+    given = call.x
+    if not isinstance(given, list) or len(given) not in (2, 3):
+        received = len(given) if isinstance(given, list) else 1
+        raise ShapeProblem(
+            f"{call.layer} needs inputs [query, value] or [query, value, key]; "
+            f"received {received} input{'s' if received != 1 else ''}",
+            "GS501",
+        )
+    query, value = shape(given[0]), shape(given[1])
+    out = (*query[:-1], value[-1])
+    if call.kwargs.get("return_attention_scores"):
+        return [out, (*query[:-1], value[-2])]
+    return out
+
+
+def image_size(call: Call) -> ShapeTree:
+    """Resizing and CenterCrop: the spatial axes become `height` by `width`."""
+    s = shape(call.x)
+    size = (ints(call.arg("height"), 1)[0], ints(call.arg("width"), 1)[0])
+    if len(s) not in (3, 4):
+        raise ShapeProblem(f"{call.layer} needs an image or a batch of images", "GS502")
+    if channels_last(call):
+        return (*s[:-3], *size, s[-1])
+    return (*s[:-2], *size)
+
+
 def _family(names: str, rule: Rule) -> dict[str, Rule]:
     return dict.fromkeys(names.split(), rule)
 
@@ -287,7 +316,7 @@ def _family(names: str, rule: Rule) -> dict[str, Rule]:
 RULES: dict[str, Rule] = {
     **_family(
         "Activation ActivityRegularization AlphaDropout Dropout ELU GaussianDropout "
-        "GaussianNoise Identity LeakyReLU Masking PReLU ReLU Rescaling Softmax "
+        "GaussianNoise Identity LeakyReLU Masking Normalization PReLU ReLU Rescaling Softmax "
         "SpatialDropout1D SpatialDropout2D SpatialDropout3D UnitNormalization",
         same,
     ),
@@ -329,5 +358,7 @@ RULES: dict[str, Rule] = {
     "Bidirectional": bidirectional,
     "TimeDistributed": time_distributed,
     "MultiHeadAttention": attention,
+    **_family("Attention AdditiveAttention", dot_attention),
+    **_family("Resizing CenterCrop", image_size),
 }
 """Keras layer class name → its static shape rule."""

@@ -209,3 +209,19 @@ def test_invalid_utf8_is_located_in_characters_not_bytes(tmp_path: Path) -> None
         load_file(path)
     (d,) = e.value.diagnostics
     assert (d.line, d.column, d.code) == (2, 17, "GS111")
+
+
+def test_libyamls_own_depth_cap_reads_as_graphspecs() -> None:
+    """libyaml ≥ 0.2.5 (PyYAML 6.0.4's wheels) stops at 1000 levels while scanning, which can
+    come before graphspec's count of events: the user sees the same diagnostic either way."""
+    import yaml
+
+    from graphspec.loader import _yaml_error
+
+    mark = yaml.Mark("<spec>", 0, 1, 1006, None, None)
+    e = yaml.scanner.ScannerError(
+        "while increasing flow level", mark, "exceeded maximum nesting depth", mark
+    )
+    d = _yaml_error("s.yaml", "", e)
+    assert (d.line, d.column, d.code) == (2, 1007, "GS107")
+    assert d.message == f"nesting deeper than {MAX_DEPTH} levels (a cap of graphspec's loader)"
