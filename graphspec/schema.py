@@ -3,13 +3,14 @@
 from __future__ import annotations
 
 import re
-from typing import Annotated, Any
+from typing import Annotated, Any, Literal
 
 from pydantic import (
     BaseModel,
     ConfigDict,
     Field,
     PrivateAttr,
+    StrictBool,
     StrictFloat,
     StrictInt,
     StringConstraints,
@@ -113,7 +114,7 @@ class Input(Strict):
     shape: Shape
     dtype: str = "float32"
     batch_size: Annotated[StrictInt, Field(ge=1)] | None = None
-    sparse: bool = False
+    sparse: StrictBool = False
 
     @field_validator("dtype")
     @classmethod
@@ -296,8 +297,8 @@ class Compile(Strict):
     loss: Named | dict[Id, Named] | None = None
     loss_weights: dict[Id, StrictFloat] | None = None
     metrics: list[Named] | dict[Id, list[Named]] = Field(default_factory=list)
-    run_eagerly: bool | None = None
-    jit_compile: bool | str | None = None
+    run_eagerly: StrictBool | None = None
+    jit_compile: StrictBool | Literal["auto"] | None = None
     steps_per_execution: Annotated[StrictInt, Field(ge=1)] | None = None
 
     _check_optimizer = field_validator("optimizer", mode="before")(check_named)
@@ -326,7 +327,7 @@ class Fit(Strict):
     epochs: Annotated[StrictInt, Field(ge=1)] = 1
     batch_size: Annotated[StrictInt, Field(ge=1)] | None = None
     validation_split: Annotated[StrictFloat, Field(ge=0, lt=1)] = 0.0
-    shuffle: bool = True
+    shuffle: StrictBool = True
 
 
 class Expect(Strict):
