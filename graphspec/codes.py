@@ -109,7 +109,7 @@ CODES: dict[str, Code] = {
     "GS405": Code("unused input", "Warning: no output depends on this input."),
     "GS406": Code("shared layer used once", "Warning: sharing a layer called once shares nothing."),
     "GS407": Code("unused shared entry", "Warning: no node calls this shared entry."),
-    "GS408": Code("too many nodes", "Repeats, blocks and includes expand to over 100,000 nodes."),
+    "GS408": Code("too many nodes", "Repeats, blocks and includes expand to over 50,000 nodes."),
     "GS409": Code("too many includes", "A spec includes `spec:` files over 1,000 times in all."),
     # ---- static shapes (graphspec/shapes.py, shape_rules.py) ---------------------------
     "GS501": Code("inputs do not match", "A merging layer's inputs differ in shape or count."),

@@ -27,7 +27,7 @@ if TYPE_CHECKING:
     from graphspec.resolve import Resolver
 
 
-MAX_NODES = 100_000
+MAX_NODES = 50_000
 """Nodes a spec may flatten to: every repeat and block copy, sub-models included."""
 
 MAX_INCLUDES = 1_000

@@ -312,7 +312,7 @@ def test_repeat_bombs_are_refused_before_they_expand(bomb: str, write_spec: Writ
     with pytest.raises(graphspec.SpecError) as e:
         graphspec.check(path)
     assert [d.code for d in e.value.diagnostics] == ["GS408"]
-    assert "more than 100,000 nodes" in e.value.diagnostics[0].message
+    assert "more than 50,000 nodes" in e.value.diagnostics[0].message
 
 
 # ---- spec: includes ----------------------------------------------------------------------
