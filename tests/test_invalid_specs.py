@@ -19,7 +19,7 @@ from graphspec.cli import main
 INVALID = Path(__file__).resolve().parent / "data" / "invalid"
 CASES = sorted(INVALID.glob("*.yaml"))
 
-DIAGNOSTIC = re.compile(r"^\S.*?(:\d+:\d+)?: (error|warning): ")
+DIAGNOSTIC = re.compile(r"^\S.*?(:\d+:\d+)?: (error|warning|note): ")
 COMMANDS = ("validate", "build")
 
 
@@ -28,9 +28,8 @@ class Expected:
     command: str
     lines: list[str]
 
-    @property
-    def has_errors(self) -> bool:
-        return any(DIAGNOSTIC.match(line).group(2) == "error" for line in self.lines)  # type: ignore[union-attr]
+    def has(self, severity: str) -> bool:
+        return any(DIAGNOSTIC.match(line).group(2) == severity for line in self.lines)  # type: ignore[union-attr]
 
 
 def read_expected(path: Path) -> Expected:
@@ -85,15 +84,18 @@ def test_invalid_spec(
 
     status, lines, text = run(capsys, argv)
     assert lines == expected.lines, f"graphspec {' '.join(argv)} printed:\n{text}"
-    if expected.has_errors:
+    if expected.has("error"):
         assert status == 1, text
         assert not out.exists(), "a model was saved despite errors"
         return
 
-    assert status == 0, f"warnings alone must not fail the run:\n{text}"
+    assert status == 0, f"warnings and notes alone must not fail the run:\n{text}"
     status, lines, text = run(capsys, [*argv, "--strict"])
     assert lines == expected.lines, f"graphspec {' '.join(argv)} --strict printed:\n{text}"
-    assert status == 1, f"--strict must fail on warnings:\n{text}"
+    if expected.has("warning"):
+        assert status == 1, f"--strict must fail on warnings:\n{text}"
+    else:
+        assert status == 0, f"--strict must not fail on notes:\n{text}"
 
 
 def test_every_case_has_its_expectation() -> None:

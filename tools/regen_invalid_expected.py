@@ -22,7 +22,7 @@ from pathlib import Path
 
 ROOT = Path(__file__).resolve().parent.parent
 INVALID = ROOT / "tests" / "data" / "invalid"
-DIAGNOSTIC = re.compile(r"^\S.*?(:\d+:\d+)?: (error|warning): ")
+DIAGNOSTIC = re.compile(r"^\S.*?(:\d+:\d+)?: (error|warning|note): ")
 CODE = re.compile(r" \[GS\d{3}\]$")
 
 
