@@ -4,7 +4,6 @@ from __future__ import annotations
 
 import argparse
 import contextlib
-import importlib
 import json
 import sys
 from collections import Counter
@@ -111,23 +110,6 @@ def _parser() -> argparse.ArgumentParser:
     return p
 
 
-def _custom_objects(specs: list[str]) -> dict[str, Any]:
-    """`module:Name` options: the one place graphspec imports code, because the user said so."""
-    found: dict[str, Any] = {}
-    for item in specs:
-        module, _, name = item.partition(":")
-        if not module or not name:
-            raise UsageError(f"--custom-objects takes MODULE:NAME, got '{item}'")
-        from graphspec.emit import quiet_stderr
-
-        try:
-            with quiet_stderr():  # user modules usually import Keras, and so TensorFlow
-                found[name] = getattr(importlib.import_module(module), name)
-        except (ImportError, AttributeError) as e:
-            raise UsageError(f"--custom-objects {item}: {e}") from e
-    return found
-
-
 class Reporter:
     """Prints diagnostics compiler-style (or, `json`, as one object at the end) and remembers
     whether any failed the run."""
@@ -171,10 +153,10 @@ class Reporter:
 
 def _user_layers(args: argparse.Namespace) -> dict[str, Any]:
     """--custom-objects and --plugin classes together; one name may not mean two classes."""
-    from graphspec.plugins import PluginError, load_plugins
+    from graphspec.plugins import PluginError, custom_objects, load_plugins
 
-    found = _custom_objects(args.custom_objects)
     try:
+        found = custom_objects(args.custom_objects)
         plugins = load_plugins(args.plugin)
     except PluginError as e:
         raise UsageError(str(e)) from e

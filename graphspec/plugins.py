@@ -1,4 +1,5 @@
-"""`--plugin MODULE`: layer classes from a Python module the user names (trusted, imported)."""
+"""`--plugin MODULE`, `--custom-objects MODULE:NAME`: layer classes from Python modules the user
+names (trusted, imported): the one place graphspec imports code."""
 
 from __future__ import annotations
 
@@ -29,14 +30,32 @@ def _is_layer(value: Any) -> bool:
     return isinstance(value, type) and base is not None and issubclass(value, base)
 
 
-def _import(module_name: str) -> Any:
+def _quiet_import(module_name: str) -> Any:
     from graphspec.emit import quiet_stderr
 
+    with quiet_stderr():  # layer modules import Keras, and so TensorFlow
+        return importlib.import_module(module_name)
+
+
+def _import(module_name: str) -> Any:
     try:
-        with quiet_stderr():  # layer modules import Keras, and so TensorFlow
-            return importlib.import_module(module_name)
+        return _quiet_import(module_name)
     except Exception as e:  # the plugin's own code may raise anything while importing
         raise PluginError(f"--plugin {module_name}: {type(e).__name__}: {e}") from e
+
+
+def custom_objects(items: Sequence[str]) -> dict[str, Any]:
+    """`MODULE:Name` items: each imports MODULE and takes its attribute Name."""
+    found: dict[str, Any] = {}
+    for item in items:
+        module, _, name = item.partition(":")
+        if not module or not name:
+            raise PluginError(f"--custom-objects takes MODULE:NAME, got '{item}'")
+        try:
+            found[name] = getattr(_quiet_import(module), name)
+        except (ImportError, AttributeError) as e:
+            raise PluginError(f"--custom-objects {item}: {e}") from e
+    return found
 
 
 def _offered(module: Any) -> dict[str, Any]:
