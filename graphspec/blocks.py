@@ -29,6 +29,7 @@ from graphspec.scope import (
     Broken,
     Formal,
     Pending,
+    Site,
 )
 from graphspec.template import substitute
 
@@ -36,15 +37,8 @@ if TYPE_CHECKING:
     from graphspec.resolve import Resolver
 
 
-def block_node(
-    r: Resolver,
-    nid: str,
-    node: Node,
-    body: Body,
-    path: SpecPath,
-    origin: Origin,
-    pending: list[Pending],
-) -> None:
+def block_node(r: Resolver, site: Site) -> None:
+    node, body, origin, path = site.node, site.body, site.origin, site.path
     assert node.block is not None
     bdef = body.scope.find_block(node.block)
     if bdef is None and node.block in r.broken_blocks:
@@ -74,23 +68,16 @@ def block_node(
             code="GS334",
         )
         return
-    body.locals[nid] = copies(r, nid, node.repeat, bdef, params, formals, body, origin, pending)
+    site.bind(copies(r, site, bdef, params, formals))
 
 
 def copies(
-    r: Resolver,
-    nid: str,
-    repeat: int | None,
-    bdef: BlockDef,
-    params: dict[str, Any],
-    formals: dict[str, Binding],
-    body: Body,
-    origin: Origin,
-    pending: list[Pending],
+    r: Resolver, site: Site, bdef: BlockDef, params: dict[str, Any], formals: dict[str, Binding]
 ) -> Binding:
     """Expand the block once, or `repeat` times in a chain; the value is the last copy's.
 
     Inner node `c` of block node `b` is named `b_c`; with `repeat`, `b_1_c`, `b_2_c`, …"""
+    nid, repeat, body, origin = site.nid, site.node.repeat, site.body, site.origin
     value: Binding | None = None
     count = repeat or 1
     if count > MAX_NODES:  # refused before the first copy: each copy is a node or more
@@ -110,7 +97,7 @@ def copies(
             bdef.block,
             dict(formals),
         )
-        expand(r, bdef, params, inner, pending)
+        expand(r, bdef, params, inner, site.pending)
         check_block_outputs(r, bdef, inner)
         value = BlockValue(inner, list(bdef.block.outputs), origin)
     assert value is not None

@@ -51,6 +51,7 @@ from graphspec.scope import (
     Options,
     Pending,
     Scope,
+    Site,
 )
 
 
@@ -329,22 +330,16 @@ class Resolver:
     ) -> None:
         origin = Origin(body.doc, path, body.trace, nid)
         body.locals[nid] = Broken(origin)  # replaced when the node resolves
+        site = Site(nid, node, body, path, origin, pending)
         if node.block is not None:
-            blocks.block_node(self, nid, node, body, path, origin, pending)
+            blocks.block_node(self, site)
         elif node.use is not None:
-            self.use_node(nid, node, body, path, origin, pending)
+            self.use_node(site)
         else:
-            self.layer_node(nid, node, body, path, origin, pending)
+            self.layer_node(site)
 
-    def use_node(
-        self,
-        nid: str,
-        node: Node,
-        body: Body,
-        path: SpecPath,
-        origin: Origin,
-        pending: list[Pending],
-    ) -> None:
+    def use_node(self, site: Site) -> None:
+        nid, node, body, origin, path = site.nid, site.node, site.body, site.origin, site.path
         assert node.use is not None
         found = body.scope.find_shared(node.use)
         if found is None:
@@ -367,18 +362,11 @@ class Resolver:
         names = shared.graph.output_names if isinstance(shared, SubGraphIR) else None
         self.grow(1, 0, origin, path)
         flat = NodeIR(body.name(nid), Use(key, node.use), Ref(nid), dict(node.call), origin)
-        pending.append(Pending(flat, node.inputs, body, path))
-        body.locals[nid] = Fixed(Ref(flat.id), origin, names)
+        site.add(flat, node.inputs)
+        site.bind(Fixed(Ref(flat.id), origin, names))
 
-    def layer_node(
-        self,
-        nid: str,
-        node: Node,
-        body: Body,
-        path: SpecPath,
-        origin: Origin,
-        pending: list[Pending],
-    ) -> None:
+    def layer_node(self, site: Site) -> None:
+        node, origin, path = site.node, site.origin, site.path
         spec = LayerSpec.model_validate({"layer": node.layer, "args": node.args, **node.kwargs})
         layer = layers.layer(self, spec, origin, path)
         if layer is None:
@@ -398,15 +386,13 @@ class Resolver:
         self.grow(count, 0, origin, (*path, "repeat") if node.repeat is not None else path)
         raw: Any = node.inputs
         for k in range(1, count + 1):
-            fid = body.name(f"{nid}_{k}" if node.repeat is not None else nid)
+            fid = site.body.name(f"{site.nid}_{k}" if node.repeat is not None else site.nid)
             copy = LayerIR(
                 layer.class_name, list(layer.args), dict(layer.kwargs), origin, layer.custom
             )
-            pending.append(
-                Pending(NodeIR(fid, copy, Ref(fid), dict(node.call), origin), raw, body, path)
-            )
+            site.add(NodeIR(fid, copy, Ref(fid), dict(node.call), origin), raw)
             raw = Ref(fid)
-        body.locals[nid] = Fixed(raw, origin)
+        site.bind(Fixed(raw, origin))
 
     # ---- outputs ------------------------------------------------------------------------
 

@@ -19,9 +19,7 @@ from graphspec.ir import (
     SharedIR,
 )
 from graphspec.loader import Document
-from graphspec.schema import (
-    Block,
-)
+from graphspec.schema import Block, Node
 
 if TYPE_CHECKING:
     from graphspec.resolve import Resolver
@@ -192,3 +190,24 @@ class Pending:
     raw: Any
     body: Body
     path: SpecPath
+
+
+@dataclass(frozen=True)
+class Site:
+    """A node being resolved: its id and spec, the body it lands in, where it was written, and
+    the list its flat nodes join (what every node handler takes)."""
+
+    nid: str
+    node: Node
+    body: Body
+    path: SpecPath
+    origin: Origin
+    pending: list[Pending]
+
+    def add(self, flat: NodeIR, raw: Any) -> None:
+        """A flat node of this node's, its inputs (`raw`) to be connected once all are known."""
+        self.pending.append(Pending(flat, raw, self.body, self.path))
+
+    def bind(self, value: Binding) -> None:
+        """The node's id now stands for `value` in its body."""
+        self.body.locals[self.nid] = value
