@@ -203,8 +203,7 @@ class Emitter:
             count = len(value) if isinstance(value, list | tuple) else 1
             raise BuildError(
                 node.origin.diagnostic(
-                    f"'{tree}': '{tree.target}' has {count} output{'s' if count != 1 else ''}, "
-                    f"so there is no output {tree.index}",
+                    tree.past_outputs(count),
                     path=(*node.origin.path, "inputs"),
                     code="GS321",
                 )

@@ -51,6 +51,11 @@ class Ref:
     def __str__(self) -> str:
         return self.target if self.index is None else f"{self.target}.{self.index}"
 
+    def past_outputs(self, count: int) -> str:
+        """The message for an index past the `count` outputs of its target (GS321)."""
+        outputs = f"{count} output{'s' if count != 1 else ''}"
+        return f"'{self}': '{self.target}' has {outputs}, so there is no output {self.index}"
+
 
 RefTree = Ref | list["RefTree"]
 """A bare id of a multi-output block resolves to a list of refs."""

@@ -76,10 +76,7 @@ def select(ref: Ref, values: dict[str, ShapeTree]) -> ShapeTree:
     count = len(value) if isinstance(value, list) else 1
     if ref.index < count:
         return value[ref.index] if isinstance(value, list) else value
-    s = "s" if count != 1 else ""
-    raise NoOutput(
-        f"'{ref}': '{ref.target}' has {count} output{s}, so there is no output {ref.index}"
-    )
+    raise NoOutput(ref.past_outputs(count))
 
 
 def fetch(tree: InputsIR, values: dict[str, ShapeTree]) -> Any:
@@ -151,16 +148,16 @@ class Walker:
         """A sub-model's outputs: inferred once on its declared inputs (reporting), again
         quietly when it is called on other shapes (Keras re-runs its layers on them)."""
         if key not in self.submodels:
-            declared: list[ShapeTree] = [(i.batch_size, *i.shape) for i in graph.inputs]
-            self.submodels[key] = (declared, outputs(graph, self.graph(graph, declared)))
-        declared, result = self.submodels[key]
+            inputs = declared(graph)
+            self.submodels[key] = (inputs, outputs(graph, self.graph(graph, inputs)))
+        inputs, result = self.submodels[key]
         if isinstance(given, dict):
             actual = [given.get(i.id) for i in graph.inputs]
         else:
             actual = given if isinstance(given, list) else [given]
-        if actual == declared:
+        if actual == inputs:
             return result
-        if len(actual) != len(declared) or _unknown(actual):
+        if len(actual) != len(inputs) or _unknown(actual):
             raise Undecided
         quiet = Walker(self.program, quiet=True)
         quiet.submodels = self.submodels
@@ -180,6 +177,11 @@ class Walker:
         self.noted.add(key)
         message = f"shape unknown past this node: {why}; build checks it"
         self.report(node.origin.diagnostic(message, severity="note", code=UNKNOWN))
+
+
+def declared(graph: GraphIR) -> list[ShapeTree]:
+    """The shapes a graph's inputs declare, batch axis first."""
+    return [(i.batch_size, *i.shape) for i in graph.inputs]
 
 
 def outputs(graph: GraphIR, values: dict[str, ShapeTree]) -> ShapeTree:
@@ -223,8 +225,7 @@ def infer(program: Program) -> Inferred:
     note per layer class whose shape cannot be known statically (unknown propagates)."""
     walker = Walker(program)
     graph = program.graph
-    declared: list[ShapeTree] = [(i.batch_size, *i.shape) for i in graph.inputs]
-    shapes = walker.graph(graph, declared)
+    shapes = walker.graph(graph, declared(graph))
     return Inferred(shapes, walker.diagnostics)
 
 
