@@ -202,10 +202,12 @@ def _built(spec: str, args: argparse.Namespace, rep: Reporter) -> tuple[Any, Any
 
 
 def _output(option: str) -> Path:
-    out = Path(option)
-    if out.suffix != ".keras":
-        raise UsageError(f"-o {out}: Keras saves whole models to files ending in .keras")
-    return out
+    from graphspec.save import keras_target
+
+    try:
+        return keras_target(option)
+    except ValueError as e:
+        raise UsageError(f"-o {e}") from e
 
 
 def _save(model: Any, out: Path, spec: str, rep: Reporter) -> None:

@@ -62,14 +62,20 @@ def write_atomically(target: str | Path, write: Callable[[Path], object]) -> Pat
     return target
 
 
+def keras_target(target: str | Path) -> Path:
+    """`target` as a path; ValueError unless it ends in .keras (all Keras saves whole models to)."""
+    path = Path(target)
+    if path.suffix != ".keras":
+        raise ValueError(f"{path}: Keras saves whole models to files ending in .keras")
+    return path
+
+
 def save_model(model: Any, target: str | Path) -> Path:
     """Save `model` to `target` (a .keras file) atomically and return the path.
 
     OSError (the directory cannot be written, the disk is full…) propagates as is; anything
     Keras raises while serializing becomes SaveError. Either way the target is unchanged."""
-    target = Path(target)
-    if target.suffix != ".keras":
-        raise ValueError(f"{target}: Keras saves whole models to files ending in .keras")
+    target = keras_target(target)
 
     def write(temporary: Path) -> None:
         try:
