@@ -12,7 +12,7 @@ from graphspec.schema import DTYPES, ID_PATTERN, REF_PATTERN, LayerSpec, Spec
 Schema = dict[str, Any]
 
 DRAFT_07 = "http://json-schema.org/draft-07/schema#"
-TEMPLATE = r"^\$([A-Za-z_][A-Za-z0-9_]*|\{.*\})$"
+TEMPLATE = rf"^\$({ID_PATTERN}|\{{.*\}})$"
 """A whole value `$param` or `${expression}`: substituted inside a block, keeping its type."""
 ID: Schema = {"type": "string", "pattern": f"^{ID_PATTERN}$"}
 NULL: Schema = {"type": "null"}
