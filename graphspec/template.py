@@ -118,7 +118,7 @@ class _Parser:
         if kind == "number":
             if any(c in value for c in ".eE"):
                 return float(value)
-            if len(value) > 19:  # past 2^63 for sure; spare converting a huge literal
+            if len(value.lstrip("0")) > 19:  # past 2^63 for sure; spare a huge conversion
                 raise Problem(f"the number {value[:19]}… is out of range", code="GS335")
             return _in_range(int(value))
         if kind == "name":

@@ -118,3 +118,9 @@ def test_evaluator_matches_arithmetic(expr: tuple[str, Any]) -> None:
     text, value = expr
     result = evaluate(text, PARAMS)
     assert result == pytest.approx(value) or (result != result and value != value)
+
+
+def test_leading_zeros_do_not_make_a_number_out_of_range() -> None:
+    assert evaluate("0000000000000000000000007 + 1", {}) == 8
+    with pytest.raises(Problem, match="out of range"):
+        evaluate("9" * 20, {})
