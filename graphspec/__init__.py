@@ -1,7 +1,7 @@
 """graphspec: describe a Keras functional model in YAML; validate it, order it, build it."""
 
 from graphspec.api import Checked, build, check, load
-from graphspec.errors import (
+from graphspec.diagnostics import (
     BuildError,
     Diagnostic,
     ExpectError,
@@ -9,7 +9,7 @@ from graphspec.errors import (
     LoadError,
     SpecError,
 )
-from graphspec.schema import Spec
+from graphspec.syntax.schema import Spec
 
 __version__ = "1.0.0"
 

@@ -7,15 +7,16 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
 
-from graphspec.emit import DEFAULT_MAX_PARAMS
-from graphspec.errors import Diagnostic, GraphSpecError, SpecError, sorted_diagnostics
+from graphspec.caps import DEFAULT_MAX_PARAMS
+from graphspec.diagnostics import Diagnostic, GraphSpecError, SpecError, sorted_diagnostics
 from graphspec.ir import Program
-from graphspec.loader import Document, load_file
 from graphspec.order import order
-from graphspec.resolve import resolve
-from graphspec.schema import Spec, validate
-from graphspec.scope import Options
+from graphspec.resolve import Options, resolve
 from graphspec.shapes import ShapeTree, infer
+from graphspec.syntax.document import Document
+from graphspec.syntax.loader import load_file
+from graphspec.syntax.schema import Spec
+from graphspec.syntax.validate import validate, validate_leniently
 
 
 @dataclass
@@ -50,36 +51,6 @@ def _as_document(source: str | Path | Mapping[str, Any]) -> Document:
     return load_file(source)
 
 
-PRUNABLE = ("inputs", "nodes", "shared", "blocks")
-"""Sections whose invalid entries can be set aside so that later stages still run."""
-
-
-def validate_leniently(doc: Document) -> tuple[Spec, list[Diagnostic], dict[str, set[str]]]:
-    """Validate; when only some inputs, nodes, shared entries or blocks are invalid, set them
-    aside and validate the rest, so that resolve can report its own problems too."""
-    try:
-        return validate(doc), [], {}
-    except SpecError as e:
-        broken: dict[str, set[str]] = {s: set() for s in PRUNABLE}
-        for d in e.diagnostics:
-            if len(d.path) < 2 or d.path[0] not in PRUNABLE or not isinstance(d.path[1], str):
-                raise
-            broken[str(d.path[0])].add(d.path[1])
-        data = {
-            k: {i: v for i, v in section.items() if i not in broken[k]}
-            if k in PRUNABLE and isinstance(section, dict)
-            else section
-            for k, section in doc.data.items()
-        }
-        pruned = Document(doc.file, doc.text, data, doc.path, doc.positions, doc.key_positions)
-        try:
-            spec = validate(pruned)
-        except SpecError:
-            raise e from None
-        spec._document = doc
-        return spec, e.diagnostics, broken
-
-
 def check(
     source: str | Path | Spec | Mapping[str, Any],
     *,
@@ -94,13 +65,13 @@ def check(
         frozenset(custom_objects or ()), tuple(Path(p) for p in allow_paths), allow_file_arguments
     )
     early: list[Diagnostic] = []
-    broken: dict[str, set[str]] = {}
+    set_aside: dict[str, set[str]] = {}
     if isinstance(source, Spec):
         spec = source
     else:
-        spec, early, broken = validate_leniently(_as_document(source))
+        spec, early, set_aside = validate_leniently(_as_document(source))
     try:
-        program = order(resolve(spec, _document(spec), options, broken))
+        program = order(resolve(spec, _document(spec), options, set_aside))
     except SpecError as e:
         # with entries set aside, "no output depends on this node" may be an artefact
         later = [d for d in e.diagnostics if d.severity == "error" or not early]
@@ -135,7 +106,7 @@ def build(
         allow_paths=allow_paths,
         allow_file_arguments=allow_file_arguments,
     )
-    from graphspec.emit import emit
+    from graphspec.keras.emit import emit
 
     return emit(checked.program, custom_objects, max_params)
 

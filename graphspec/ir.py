@@ -2,11 +2,11 @@
 
 from __future__ import annotations
 
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 from typing import Any
 
-from graphspec.errors import Diagnostic, SpecPath
-from graphspec.loader import Document
+from graphspec.diagnostics import BlockUse, Code, Diagnostic, SpecPath
+from graphspec.syntax.document import Document
 
 
 @dataclass(frozen=True)
@@ -15,30 +15,42 @@ class Origin:
 
     doc: Document
     path: SpecPath
-    trace: str = ""
+    uses: tuple[BlockUse, ...] = ()
     id: str | None = None
 
     def diagnostic(
         self,
         message: str,
         *,
+        code: Code,
         path: SpecPath | None = None,
         key: bool = False,
         severity: str = "error",
-        code: str = "",
         hint: str = "",
     ) -> Diagnostic:
+        """A diagnostic about this element: `ID: MESSAGE`, reached through its block uses."""
         where = self.path if path is None else path
-        label = f"{self.trace}{self.id}: " if self.id else self.trace
         return self.doc.diagnostic(
             where,
-            f"{label}{message}",
+            f"{self.id}: {message}" if self.id else message,
+            code=code,
             id=self.id,
             key=key,
             severity=severity,
-            code=code,
             hint=hint,
+            uses=self.uses,
         )
+
+    def adopt(self, d: Diagnostic) -> Diagnostic:
+        """A diagnostic made without this element's label (a schema error inside it), as one
+        about the element: `ID: MESSAGE`, reached through its block uses."""
+        return replace(
+            d, message=f"{self.id}: {d.message}" if self.id else d.message, uses=self.uses
+        )
+
+    def label(self) -> str:
+        """The element as a message names it: its block uses, then its id."""
+        return "".join(f"{use} → " for use in self.uses) + (self.id or "")
 
 
 @dataclass(frozen=True)
@@ -52,7 +64,7 @@ class Ref:
         return self.target if self.index is None else f"{self.target}.{self.index}"
 
     def past_outputs(self, count: int) -> str:
-        """The message for an index past the `count` outputs of its target (GS321)."""
+        """The message for an index past the `count` outputs of its target (NO_SUCH_OUTPUT)."""
         outputs = f"{count} output{'s' if count != 1 else ''}"
         return f"'{self}': '{self.target}' has {outputs}, so there is no output {self.index}"
 

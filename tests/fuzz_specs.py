@@ -11,7 +11,7 @@ from typing import Any
 import yaml
 from hypothesis import strategies as st
 
-from graphspec.loader import load_text
+from graphspec.syntax.loader import load_text
 from tests.conftest import SPECS
 
 Shape = tuple[int | None, ...]

@@ -11,7 +11,7 @@ from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
 import graphspec
-from graphspec.errors import GraphSpecError
+from graphspec.diagnostics import GraphSpecError
 from tests.conftest import SPECS
 
 Write = Callable[..., Path]

@@ -25,11 +25,13 @@ from hypothesis import HealthCheck, given, settings
 from hypothesis.control import current_build_context
 
 import graphspec
-from graphspec.errors import GraphSpecError, display_path
-from graphspec.expand import expanded, to_yaml
+from graphspec.diagnostics import GraphSpecError
+from graphspec.files import display_path
 from graphspec.ir import LayerIR, Program
-from graphspec.loader import load_text
-from graphspec.schema import Spec
+from graphspec.syntax.loader import load_text
+from graphspec.syntax.schema import Spec
+from graphspec.views.expand import expanded
+from graphspec.views.spec_yaml import to_yaml
 from tests.conftest import FUZZ_CASES
 from tests.fuzz_specs import Generated, Mutant, dump, mutants, valid_specs
 
@@ -192,9 +194,9 @@ def layers(model: Any) -> dict[str, tuple[str, list[tuple[int, ...]]]]:
 def keras() -> Any:
     """Keras imported before Hypothesis starts (TensorFlow's import raises the recursion limit,
     which Hypothesis would warn about inside a test)."""
-    from graphspec.emit import _keras
+    from graphspec.keras.compat import keras
 
-    return _keras()
+    return keras()
 
 
 def weights(variables: list[Any]) -> int:

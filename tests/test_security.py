@@ -22,10 +22,11 @@ import numpy as np
 import pytest
 
 import graphspec
+from graphspec.caps import MAX_BYTES, MAX_DEPTH
 from graphspec.cli import main
-from graphspec.expand import expanded, to_yaml
-from graphspec.loader import MAX_BYTES, MAX_DEPTH
-from graphspec.save import save_model
+from graphspec.keras.save import save_model
+from graphspec.views.expand import expanded
+from graphspec.views.spec_yaml import to_yaml
 from tests.conftest import ROOT, SPECS
 
 Write = Callable[..., Path]
@@ -77,8 +78,8 @@ MEASURE_LOAD = (
     PEAK_RSS
     + """
 import sys, time
-from graphspec.errors import LoadError
-from graphspec.loader import load_file
+from graphspec.diagnostics import LoadError
+from graphspec.syntax.loader import load_file
 start = time.perf_counter()
 try:
     load_file(sys.argv[1])
@@ -445,10 +446,10 @@ BUDGET = (
     PEAK_RSS
     + """
 import time
-from graphspec.emit import _keras
+from graphspec.keras.compat import keras as _keras
 _keras()
 import graphspec
-from graphspec.errors import BuildError
+from graphspec.diagnostics import BuildError
 spec = {"graphspec": 1, "inputs": {"x": {"shape": [100000]}},
         "nodes": {"huge": {"layer": "Dense", "units": 100000, "inputs": "x"}},
         "outputs": ["huge"]}

@@ -1,10 +1,10 @@
-"""Regenerate graphspec/keras_registry.json from the installed Keras (run after upgrading Keras).
+"""Regenerate graphspec/catalog/keras_registry.json from the installed Keras (after upgrading).
 
     python tools/gen_registry.py
 
 The registry lets `graphspec validate` check layer names, constructor keywords, call
 keywords and the names of losses, metrics, optimizers, activations and initializers
-without importing TensorFlow. tests/test_registry.py checks it still matches Keras.
+without importing TensorFlow. tests/catalog/test_registry.py checks it still matches Keras.
 """
 
 from __future__ import annotations
@@ -15,7 +15,7 @@ import sys
 from pathlib import Path
 from typing import Any
 
-OUT = Path(__file__).resolve().parent.parent / "graphspec" / "keras_registry.json"
+OUT = Path(__file__).resolve().parent.parent / "graphspec" / "catalog" / "keras_registry.json"
 
 
 def _bools(fn: Any) -> list[str]:

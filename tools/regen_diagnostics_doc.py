@@ -3,11 +3,11 @@
     python tools/regen_diagnostics_doc.py [--write]
 
 Each `### GSnnn — title` section's ```yaml block is saved as spec.yaml and run the way
-tests/test_diagnostics.py runs it (validate; build for GS6xx; check for GS7xx; always
+tests/diagnostics/test_diagnostics.py runs it (validate; build for GS6xx; check for GS7xx; always
 --no-source); the ```text block after it is replaced by what graphspec printed. Without
 --write, the sections whose output changed are listed; review them before writing. A new
 code needs its section written by hand first: its title and explanation from
-graphspec/codes.py, and an example spec.
+graphspec/diagnostics/codes.py, and an example spec.
 """
 
 from __future__ import annotations

@@ -2,7 +2,7 @@
 
     python tools/regen_invalid_expected.py [NAME ...] [--write] [--force]
 
-Runs each case as tests/test_invalid_specs.py does (in-process, `--no-source`, from the
+Runs each case as tests/cli/test_invalid_specs.py does (in-process, `--no-source`, from the
 data directory). Without --write it only reports. With --write it rewrites the cases whose
 lines differ from the expected ones only by their ` [GSnnn]` codes; a case whose messages,
 positions or number of lines changed is listed as CHANGED and rewritten only with --force —

@@ -1,0 +1,30 @@
+"""graphspec's safety caps, in one place: what a spec may cost before it is refused."""
+
+from __future__ import annotations
+
+MAX_BYTES = 4 * 1024 * 1024
+"""A spec file's size, in bytes."""
+
+MAX_DEPTH = 64
+"""How deep mappings and lists may nest."""
+
+MAX_VALUES = 1_000_000
+"""Values a document may hold, aliases expanded."""
+
+MAX_EVENTS = 2_000_000
+"""YAML events a document may have."""
+
+MAX_INT = 2**63 - 1
+"""The largest integer a spec may write, either sign: Keras and TensorFlow sizes are 64-bit."""
+
+MAX_NESTING = 100
+"""Parentheses and unary signs nest at most this deep in a `${…}` expression."""
+
+MAX_NODES = 50_000
+"""Nodes a spec may flatten to: every repeat and block copy, sub-models included."""
+
+MAX_INCLUDES = 1_000
+"""`spec:` files a spec may include in all, counting a file each time it is included."""
+
+DEFAULT_MAX_PARAMS = 10**9
+"""The parameter budget of a model unless the caller gives another (--max-params)."""

@@ -1,0 +1,136 @@
+"""The names a spec may use: Keras's public layers, applications, losses… (no TensorFlow)."""
+
+from __future__ import annotations
+
+import json
+from dataclasses import dataclass
+from functools import cache
+from importlib import resources
+from typing import Any
+
+from graphspec.diagnostics import Problem, codes, suggest
+
+REFUSED_LAYERS = {
+    "Lambda": "it runs arbitrary Python code",
+    "TFSMLayer": "it loads a saved model from disk",
+    "TorchModuleWrapper": "it wraps and runs foreign code",
+    "JaxLayer": "it wraps and runs foreign code",
+    "FlaxLayer": "it wraps and runs foreign code",
+    "InputLayer": "inputs are declared under `inputs:`",
+    "Layer": "it is the abstract base class",
+    "Wrapper": "it is an abstract base class",
+}
+"""Layers no spec may name, with the reason the error gives."""
+
+FILE_ARGUMENTS = {"vocabulary", "idf_weights", "stop_words"}
+"""Keyword arguments that make a preprocessing layer read a file when given as a string."""
+
+NAMED_KINDS = {
+    "_initializer": "initializers",
+    "_regularizer": "regularizers",
+    "_constraint": "constraints",
+}
+"""Keyword-argument suffixes whose values are looked up among Keras's public objects."""
+
+ACTIVATION_KEYWORDS = {"activation", "recurrent_activation", "classifier_activation"}
+
+
+@dataclass(frozen=True)
+class LayerInfo:
+    """What Keras's constructor and call of one layer class accept."""
+
+    name: str
+    positional: tuple[str, ...]
+    keywords: tuple[str, ...]
+    required: tuple[str, ...]
+    varargs: bool
+    bools: tuple[str, ...]
+    call: tuple[str, ...]
+    call_required: tuple[str, ...]
+    call_varkw: bool
+
+
+@cache
+def data() -> dict[str, Any]:
+    text = resources.files("graphspec.catalog").joinpath("keras_registry.json").read_text("utf-8")
+    result: dict[str, Any] = json.loads(text)
+    return result
+
+
+def layer_names() -> list[str]:
+    return [n for n in data()["layers"] if n not in REFUSED_LAYERS]
+
+
+def layer(name: str, custom: frozenset[str] = frozenset()) -> LayerInfo | None:
+    """The registered layer `name`; None for a custom layer; Problem when unknown or refused."""
+    if name in custom:
+        return None
+    if name in REFUSED_LAYERS:
+        raise Problem(
+            f"layer '{name}' is refused: {REFUSED_LAYERS[name]}", code=codes.REFUSED_LAYER
+        )
+    entry = data()["layers"].get(name)
+    if entry is None:
+        hint = suggest(name, [*layer_names(), *custom]) or (
+            " (a user-defined layer comes in with --plugin MODULE or --custom-objects "
+            "MODULE:NAME, or custom_objects= in Python)"
+        )
+        raise Problem(f"unknown layer '{name}'{hint}", code=codes.UNKNOWN_LAYER)
+    return LayerInfo(
+        name,
+        tuple(entry["positional"]),
+        tuple(entry["keywords"]),
+        tuple(entry["required"]),
+        entry["varargs"],
+        tuple(entry["bools"]),
+        tuple(entry["call"]),
+        tuple(entry["call_required"]),
+        entry["call_varkw"],
+    )
+
+
+def application(name: str) -> tuple[str, ...]:
+    """The keyword arguments of keras.applications.`name`; Problem when unknown."""
+    entry = data()["applications"].get(name)
+    if entry is None:
+        raise Problem(
+            f"unknown application '{name}'{suggest(name, data()['applications'])}",
+            code=codes.UNKNOWN_APPLICATION,
+        )
+    return tuple(entry["keywords"])
+
+
+UNKNOWN_NAME = {
+    "activations": codes.UNKNOWN_ACTIVATION,
+    "initializers": codes.UNKNOWN_INITIALIZER,
+    "regularizers": codes.UNKNOWN_REGULARIZER,
+    "constraints": codes.UNKNOWN_CONSTRAINT,
+    "losses": codes.UNKNOWN_LOSS,
+    "metrics": codes.UNKNOWN_METRIC,
+    "optimizers": codes.UNKNOWN_OPTIMIZER,
+}
+"""The diagnostic code of an unknown name, by kind."""
+
+
+def check_name(kind: str, name: str) -> None:
+    """Check a loss, metric, optimizer, activation, initializer… name; Problem when unknown."""
+    names: list[str] = data()[kind]
+    pool = names
+    if kind == "optimizers":
+        pool = [*names, *data()["optimizer_classes"]]
+        if name.lower() in names:
+            return
+    if name in names:
+        return
+    singular = kind.removesuffix("es") if kind == "losses" else kind.removesuffix("s")
+    raise Problem(f"unknown {singular} '{name}'{suggest(name, pool)}", code=UNKNOWN_NAME[kind])
+
+
+def kind_of_keyword(keyword: str) -> str | None:
+    """'initializers', 'regularizers', 'constraints' or 'activations' for such a keyword."""
+    if keyword in ACTIVATION_KEYWORDS:
+        return "activations"
+    for suffix, kind in NAMED_KINDS.items():
+        if keyword.endswith(suffix):
+            return kind
+    return None

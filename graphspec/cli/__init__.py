@@ -1,0 +1,45 @@
+"""The command line (thin): parse, run one command module, print, exit with a typed status."""
+
+from __future__ import annotations
+
+import contextlib
+import sys
+from collections.abc import Sequence
+from pathlib import Path
+
+from graphspec.cli.parser import COMMANDS, parser
+from graphspec.cli.report import EXIT_INVALID, EXIT_OK, EXIT_USAGE, Reporter, UsageError
+
+
+def main(argv: Sequence[str] | None = None) -> int:
+    p = parser()
+    args = p.parse_args(argv)
+    if args.version:
+        from graphspec import __version__
+
+        print(f"graphspec {__version__}")
+        return EXIT_OK
+    if args.command is None:
+        p.print_help()
+        return EXIT_USAGE
+    fmt = getattr(args, "format", "text")
+    as_json = fmt == "json"
+    rep = Reporter(sys.stdout if as_json else sys.stderr, args.strict, not args.no_source, fmt)
+    try:
+        for spec in getattr(args, "specs", None) or ([args.spec] if "spec" in args else []):
+            if not Path(spec).is_file():
+                raise UsageError(f"no such spec file: {spec}")
+        with contextlib.redirect_stdout(sys.stderr) if as_json else contextlib.nullcontext():
+            COMMANDS[args.command].run(args, rep)
+    except UsageError as e:
+        print(f"graphspec {args.command}: error: {e}", file=sys.stderr)
+        return EXIT_USAGE
+    rep.finish()
+    return EXIT_INVALID if rep.failed else EXIT_OK
+
+
+def run() -> None:
+    sys.exit(main())
+
+
+__all__ = ["EXIT_INVALID", "EXIT_OK", "EXIT_USAGE", "UsageError", "main", "run"]

@@ -1,0 +1,131 @@
+"""What several commands share: the common options, user layers, building, saving."""
+
+from __future__ import annotations
+
+import argparse
+from pathlib import Path
+from typing import Any
+
+from graphspec.caps import DEFAULT_MAX_PARAMS
+from graphspec.cli.report import Reporter, UsageError
+from graphspec.diagnostics import Diagnostic, GraphSpecError, codes
+
+
+def add_common(c: argparse.ArgumentParser) -> None:
+    """The options every command that reads specs takes."""
+    c.add_argument("--strict", action="store_true", help="treat warnings as errors")
+    c.add_argument(
+        "--allow-path",
+        action="append",
+        default=[],
+        metavar="DIR",
+        help="let `spec:` includes read files under DIR too",
+    )
+    c.add_argument(
+        "--allow-file-arguments",
+        action="store_true",
+        help="let preprocessing layers read vocabularies from files",
+    )
+    c.add_argument(
+        "--custom-objects",
+        action="append",
+        default=[],
+        metavar="MODULE:NAME",
+        help="admit a user-defined layer class (imports MODULE)",
+    )
+    c.add_argument(
+        "--plugin",
+        action="append",
+        default=[],
+        metavar="MODULE",
+        help="admit the layer classes MODULE offers (imports MODULE)",
+    )
+    c.add_argument(
+        "--no-source",
+        action="store_true",
+        help="print diagnostics without the offending source line",
+    )
+    c.add_argument(
+        "--format",
+        choices=("text", "json"),
+        default="text",
+        help="text: compiler-style lines on stderr (the default); json: one object "
+        '{"diagnostics": [...], "errors": N, "warnings": N} on stdout, and nothing else '
+        "there: build prints no summary, and other output (saved …, ok …, the expanded "
+        "spec, training progress) goes to stderr",
+    )
+
+
+def add_max_params(c: argparse.ArgumentParser) -> None:
+    c.add_argument(
+        "--max-params",
+        type=int,
+        default=DEFAULT_MAX_PARAMS,
+        metavar="N",
+        help="refuse models with more parameters (default 10^9)",
+    )
+
+
+def user_layers(args: argparse.Namespace) -> dict[str, Any]:
+    """--custom-objects and --plugin classes together; one name may not mean two classes."""
+    from graphspec.keras.plugins import PluginError, custom_objects, load_plugins
+
+    try:
+        found = custom_objects(args.custom_objects)
+        plugins = load_plugins(args.plugin)
+    except PluginError as e:
+        raise UsageError(str(e)) from e
+    for name, cls in plugins.items():
+        if found.setdefault(name, cls) is not cls:
+            raise UsageError(f"--plugin: layer '{name}' is also given by --custom-objects")
+    return found
+
+
+def check_options(args: argparse.Namespace) -> dict[str, Any]:
+    """The keyword arguments of graphspec.check that the command line sets."""
+    return {
+        "custom_objects": user_layers(args),
+        "allow_paths": tuple(args.allow_path),
+        "allow_file_arguments": args.allow_file_arguments,
+    }
+
+
+def built(spec: str, args: argparse.Namespace, rep: Reporter) -> tuple[Any, Any] | None:
+    """Check and build one spec: (checked, model), or None with its problems reported."""
+    from graphspec.api import check
+    from graphspec.keras.emit import emit
+
+    options = check_options(args)
+    try:
+        checked = check(spec, **options)
+        rep.report(checked.warnings)
+        if rep.failed:
+            return None
+        return checked, emit(checked.program, options["custom_objects"], args.max_params)
+    except GraphSpecError as e:
+        rep.report(e.diagnostics)
+        return None
+
+
+def keras_output(option: str) -> Path:
+    """`-o OUT.keras`, checked before anything is built."""
+    from graphspec.keras.save import keras_target
+
+    try:
+        return keras_target(option)
+    except ValueError as e:
+        raise UsageError(f"-o {e}") from e
+
+
+def save(model: Any, out: Path, spec: str, rep: Reporter) -> None:
+    """Save atomically: on failure the old file, if any, is left byte-identical."""
+    from graphspec.keras.save import SaveError, save_model
+
+    try:
+        save_model(model, out)
+    except OSError as e:
+        raise UsageError(f"-o {out}: cannot write: {e.strerror or e}") from e
+    except SaveError as e:
+        rep.report([Diagnostic(f"{e} ({out} is unchanged)", spec, code=codes.CANNOT_SAVE)])
+        return
+    print(f"saved {out}")

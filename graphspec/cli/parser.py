@@ -1,0 +1,35 @@
+"""The argument parser: the program's options, and one sub-parser per command module."""
+
+from __future__ import annotations
+
+import argparse
+from types import ModuleType
+
+from graphspec.cli import build, check, expand, fit, schema, validate
+
+COMMANDS: dict[str, ModuleType] = {
+    "validate": validate,
+    "build": build,
+    "check": check,
+    "fit": fit,
+    "expand": expand,
+    "schema": schema,
+}
+"""Each command's module: HELP, MANY (SPEC… for True, SPEC for False, none for None),
+add_arguments(parser) and run(args, reporter)."""
+
+
+def parser() -> argparse.ArgumentParser:
+    p = argparse.ArgumentParser(
+        prog="graphspec",
+        description="Compile a YAML spec of a neural network into a Keras functional model.",
+    )
+    p.add_argument("--version", action="store_true", help="print the version and exit")
+    sub = p.add_subparsers(dest="command", metavar="COMMAND")
+    for name, module in COMMANDS.items():
+        c = sub.add_parser(name, help=module.HELP, description=module.HELP)
+        if module.MANY is not None:
+            many = bool(module.MANY)
+            c.add_argument("specs" if many else "spec", nargs="+" if many else None, metavar="SPEC")
+        module.add_arguments(c)
+    return p

@@ -1,0 +1,99 @@
+"""The one module that touches Keras internals; public API (keras.StatelessScope) wherever it
+exists. `requirements()` lists what it relies on, so that a Keras upgrade that moves any of it
+fails one test loudly instead of many quietly."""
+
+from __future__ import annotations
+
+import os
+import sys
+from collections.abc import Iterator
+from contextlib import contextmanager
+from typing import Any
+
+
+@contextmanager
+def quiet_stderr() -> Iterator[None]:
+    """Silence file descriptor 2 (C++ logging) for the block; Python exceptions still propagate."""
+    os.environ.setdefault("TF_CPP_MIN_LOG_LEVEL", "3")
+    os.environ.setdefault("KERAS_BACKEND", "tensorflow")
+    sys.stderr.flush()
+    saved = os.dup(2)
+    devnull = os.open(os.devnull, os.O_WRONLY)
+    try:
+        os.dup2(devnull, 2)
+        yield
+    finally:
+        os.dup2(saved, 2)
+        os.close(saved)
+        os.close(devnull)
+
+
+def keras() -> Any:
+    """Import Keras on the TensorFlow backend, keeping TensorFlow's C++ start-up chatter
+    (oneDNN, CUDA probing) off the terminal; Python errors still propagate."""
+    if "keras" in sys.modules and "tensorflow" in sys.modules:
+        return sys.modules["keras"]
+    with quiet_stderr():
+        import keras as k
+        import tensorflow as tf
+
+        tf.config.list_physical_devices()  # probe devices now, while stderr is quiet
+    return k
+
+
+@contextmanager
+def declared_only() -> Iterator[None]:
+    """Build inside: variables are declared (shapes known, parameters countable) but not
+    allocated. On an error, the declared variables are forgotten, so that the next build
+    does not allocate them."""
+    k = keras()
+    try:
+        with k.StatelessScope(initialize_variables=False):
+            yield
+    except BaseException:
+        _global_state().set_global_attribute("uninitialized_variables", [])
+        raise
+
+
+def allocate_declared() -> None:
+    """Allocate every variable declared under `declared_only()`."""
+    from keras.src.backend.common.variables import initialize_all_variables
+
+    initialize_all_variables()
+
+
+def _global_state() -> Any:
+    from keras.src.backend.common import global_state
+
+    return global_state
+
+
+def producer_name(tensor: Any) -> str | None:
+    """The name of the layer (or operation) whose call produced a symbolic tensor."""
+    history = getattr(tensor, "_keras_history", None)
+    return str(history[0].name) if history else None
+
+
+def requirements() -> list[str]:
+    """What of Keras this module relies on and cannot find (empty when all is in place)."""
+    k = keras()
+    missing = []
+    if not hasattr(k, "StatelessScope"):
+        missing.append("keras.StatelessScope")
+    try:
+        from keras.src.backend.common.variables import initialize_all_variables  # noqa: F401
+    except ImportError:
+        missing.append("keras.src.backend.common.variables.initialize_all_variables")
+    state = _global_state()
+    if not all(hasattr(state, f) for f in ("get_global_attribute", "set_global_attribute")):
+        missing.append("keras.src.backend.common.global_state.{get,set}_global_attribute")
+    with k.StatelessScope(initialize_variables=False):
+        x = k.Input((2,))
+        y = k.layers.Dense(1, name="probe")(x)
+        pending = state.get_global_attribute("uninitialized_variables")
+    if producer_name(y) != "probe":
+        missing.append("KerasTensor._keras_history (the layer that produced a tensor)")
+    if not pending:
+        missing.append("the 'uninitialized_variables' list of keras.src global_state")
+    state.set_global_attribute("uninitialized_variables", [])
+    return missing

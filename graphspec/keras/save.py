@@ -1,0 +1,38 @@
+"""Atomic saving: a model reaches its .keras file whole, or the file is left as it was."""
+
+from __future__ import annotations
+
+from pathlib import Path
+from typing import Any
+
+from graphspec.files import write_atomically
+
+
+class SaveError(Exception):
+    """Keras could not serialize the model (the target file is untouched)."""
+
+
+def keras_target(target: str | Path) -> Path:
+    """`target` as a path; ValueError unless it ends in .keras (all Keras saves whole models to)."""
+    path = Path(target)
+    if path.suffix != ".keras":
+        raise ValueError(f"{path}: Keras saves whole models to files ending in .keras")
+    return path
+
+
+def save_model(model: Any, target: str | Path) -> Path:
+    """Save `model` to `target` (a .keras file) atomically and return the path.
+
+    OSError (the directory cannot be written, the disk is full…) propagates as is; anything
+    Keras raises while serializing becomes SaveError. Either way the target is unchanged."""
+    target = keras_target(target)
+
+    def write(temporary: Path) -> None:
+        try:
+            model.save(temporary)
+        except OSError:
+            raise
+        except Exception as e:
+            raise SaveError(f"Keras could not save the model: {e}") from e
+
+    return write_atomically(target, write)

@@ -1,0 +1,254 @@
+"""`blocks:` expansion: parameters, formal inputs, substitution, repeat and names."""
+
+from __future__ import annotations
+
+from functools import partial
+from typing import Any
+
+from pydantic import ValidationError
+
+from graphspec.caps import MAX_NODES
+from graphspec.diagnostics import BlockUse, Diagnostic, Problem, SpecPath, codes, suggest
+from graphspec.ir import Origin
+from graphspec.resolve.context import Context
+from graphspec.resolve.scope import (
+    Binding,
+    BlockDef,
+    BlockValue,
+    Body,
+    Broken,
+    Formal,
+    Pending,
+    Site,
+)
+from graphspec.syntax.schema import Node
+from graphspec.syntax.template import substitute
+from graphspec.syntax.validate import schema_diagnostics
+
+
+def block_node(ctx: Context, site: Site) -> None:
+    node, body, origin, path = site.node, site.body, site.origin, site.path
+    assert node.block is not None
+    bdef = body.scope.find_block(node.block)
+    if bdef is None and node.block in ctx.broken_blocks:
+        return  # set aside: its definition's errors are reported
+    if bdef is None:
+        hint = suggest(node.block, body.scope.visible("blocks"))
+        if body.scope.find_shared(node.block):
+            hint = f": '{node.block}' is a shared entry; write `use: {node.block}`"
+        ctx.error(
+            origin,
+            f"unknown block '{node.block}'{hint}",
+            (*path, "block"),
+            code=codes.UNKNOWN_BLOCK,
+        )
+        return
+    if bdef.id in body.chain:
+        chain = " → ".join([*body.chain, bdef.id])
+        ctx.error(
+            origin,
+            f"block '{bdef.id}' uses itself: {chain}",
+            (*path, "block"),
+            code=codes.BLOCK_USES_ITSELF,
+        )
+        return
+    params = block_params(ctx, bdef, node, origin, path)
+    formals = block_formals(ctx, bdef, node, body, origin, path)
+    if params is None or formals is None:
+        return
+    if node.repeat is not None and (len(bdef.block.inputs) != 1 or len(bdef.block.outputs) != 1):
+        ctx.error(
+            origin,
+            f"`repeat` needs a block with one input and one output; "
+            f"'{bdef.id}' has {len(bdef.block.inputs)} and "
+            f"{len(bdef.block.outputs)}",
+            (*path, "repeat"),
+            key=True,
+            code=codes.REPEAT_OF_MULTI_PORT_BLOCK,
+        )
+        return
+    site.bind(copies(ctx, site, bdef, params, formals))
+
+
+def copies(
+    ctx: Context, site: Site, bdef: BlockDef, params: dict[str, Any], formals: dict[str, Binding]
+) -> Binding:
+    """Expand the block once, or `repeat` times in a chain; the value is the last copy's.
+
+    Inner node `c` of block node `b` is named `b_c`; with `repeat`, `b_1_c`, `b_2_c`, …"""
+    nid, repeat, body, origin = site.nid, site.node.repeat, site.body, site.origin
+    value: Binding | None = None
+    count = repeat or 1
+    if count > MAX_NODES:  # refused before the first copy: each copy is a node or more
+        ctx.grow(count, 0, origin, (*origin.path, "repeat"))
+    for k in range(1, count + 1):
+        if value is not None:
+            formals = {bdef.block.inputs[0]: value}
+        use = BlockUse(nid, bdef.id, k, count) if repeat is not None else BlockUse(nid, bdef.id)
+        prefix = body.name(f"{nid}_{k}_" if repeat is not None else f"{nid}_")
+        inner = Body(
+            bdef.scope,
+            bdef.doc,
+            bdef.path,
+            prefix,
+            (*body.uses, use),
+            (*body.chain, bdef.id),
+            bdef.block,
+            dict(formals),
+        )
+        expand(ctx, bdef, params, inner, site.pending)
+        check_block_outputs(ctx, bdef, inner)
+        value = BlockValue(inner, list(bdef.block.outputs), origin)
+    assert value is not None
+    return value
+
+
+def check_block_outputs(ctx: Context, bdef: BlockDef, inner: Body) -> None:
+    for i, out in enumerate(bdef.block.outputs):
+        if out not in inner.locals:
+            origin = Origin(bdef.doc, (*bdef.path, "outputs", i), inner.uses)
+            ctx.error(
+                origin,
+                f"output '{out}' is none of the block's inputs and nodes"
+                f"{suggest(out, inner.locals)}",
+                code=codes.UNKNOWN_BLOCK_OUTPUT,
+            )
+
+
+def block_params(
+    ctx: Context, bdef: BlockDef, node: Node, origin: Origin, path: SpecPath
+) -> dict[str, Any] | None:
+    declared = bdef.block.params or {}
+    given = node.kwargs
+    ok = True
+    for k in given:
+        if k not in declared:
+            ctx.error(
+                origin,
+                f"block '{bdef.id}' has no parameter '{k}' (its parameters: "
+                f"{', '.join(declared) or 'none'}){suggest(k, declared)}",
+                (*path, k),
+                key=True,
+                code=codes.UNKNOWN_BLOCK_PARAMETER,
+            )
+            ok = False
+    missing = [k for k, v in declared.items() if v is None and k not in given]
+    if missing:
+        ctx.error(
+            origin,
+            f"block '{bdef.id}' needs parameter"
+            f"{'s' if len(missing) > 1 else ''} "
+            f"{', '.join(repr(m) for m in missing)}",
+            path,
+            code=codes.MISSING_BLOCK_PARAMETER,
+        )
+        ok = False
+    return {**declared, **given} if ok else None
+
+
+def block_formals(
+    ctx: Context, bdef: BlockDef, node: Node, outer: Body, origin: Origin, path: SpecPath
+) -> dict[str, Binding] | None:
+    """Bind the block's formal inputs to the references written at the use."""
+    formals = bdef.block.inputs
+    raw = node.inputs
+    where = (*path, "inputs")
+    if isinstance(raw, str):
+        raw = [raw]
+    if isinstance(raw, list):
+        if len(raw) != len(formals):
+            ctx.error(
+                origin,
+                f"block '{bdef.id}' takes {len(formals)} input"
+                f"{'s' if len(formals) != 1 else ''} ({', '.join(formals)}),"
+                f" got {len(raw)}",
+                where,
+                code=codes.BLOCK_INPUT_COUNT,
+            )
+            return None
+        pairs: list[tuple[str, Any, SpecPath]] = [
+            (f, ref, (*where, i)) for i, (f, ref) in enumerate(zip(formals, raw, strict=True))
+        ]
+    else:
+        unknown = [k for k in raw if k not in formals]
+        missing = [f for f in formals if f not in raw]
+        for k in unknown:
+            ctx.error(
+                origin,
+                f"block '{bdef.id}' has no input '{k}' (its inputs: "
+                f"{', '.join(formals)}){suggest(k, formals)}",
+                (*where, k),
+                key=True,
+                code=codes.UNKNOWN_BLOCK_INPUT,
+            )
+        if missing:
+            ctx.error(
+                origin,
+                f"block '{bdef.id}' input{'s' if len(missing) > 1 else ''} "
+                f"{', '.join(repr(m) for m in missing)} not given",
+                where,
+                code=codes.BLOCK_INPUT_NOT_GIVEN,
+            )
+        lists = [k for k, v in raw.items() if isinstance(v, list)]
+        for k in lists:
+            ctx.error(
+                origin,
+                f"block input '{k}' takes one reference, not a list",
+                (*where, k),
+                code=codes.LIST_FOR_BLOCK_INPUT,
+            )
+        if unknown or missing or lists:
+            return None
+        pairs = [(f, raw[f], (*where, f)) for f in formals]
+    return {f: Formal(ref, outer, origin, w) for f, ref, w in pairs if isinstance(ref, str)}
+
+
+def expand(
+    ctx: Context, bdef: BlockDef, params: dict[str, Any], body: Body, pending: list[Pending]
+) -> None:
+    """Substitute parameters into each node of the block and add it to the body."""
+    for nid, raw in bdef.block.nodes.items():
+        path = (*bdef.path, "nodes", nid)
+        origin = Origin(bdef.doc, path, body.uses, nid)
+        if nid in body.locals:
+            ctx.error(
+                origin,
+                f"duplicate id '{nid}': already a formal input of block '{bdef.id}'",
+                path,
+                key=True,
+                code=codes.DUPLICATE_ID,
+            )
+            continue
+        body.locals[nid] = Broken(origin)  # replaced when the node resolves
+        problems: list[Diagnostic] = []
+        data = substitute(raw, params, partial(_report, problems, origin, path))
+        node = block_inner_node(ctx, data, bdef, path, origin, problems)
+        if node is not None:
+            ctx.node(nid, node, body, path, pending)
+
+
+def block_inner_node(
+    ctx: Context,
+    data: Any,
+    bdef: BlockDef,
+    path: SpecPath,
+    origin: Origin,
+    problems: list[Diagnostic],
+) -> Node | None:
+    if problems:
+        ctx.report(problems)
+        return None
+    try:
+        return Node.model_validate(data)
+    except ValidationError as e:
+        ctx.report(
+            origin.adopt(d) for d in schema_diagnostics(bdef.doc, e, path, data, label=False)
+        )
+        return None
+
+
+def _report(
+    problems: list[Diagnostic], origin: Origin, path: SpecPath, rel: SpecPath, e: Problem
+) -> None:
+    """A substitution problem, located at the value inside the block's definition."""
+    problems.append(origin.diagnostic(str(e), path=(*path, *rel), code=e.code, hint=e.hint))

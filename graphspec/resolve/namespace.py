@@ -1,0 +1,64 @@
+"""Ids and Keras names: one namespace per graph, and unique Keras layer names in a model."""
+
+from __future__ import annotations
+
+from graphspec.diagnostics import SpecPath, codes
+from graphspec.ir import InputIR, NodeIR, Origin, Use
+from graphspec.resolve.context import Context
+from graphspec.syntax.document import Document
+from graphspec.syntax.schema import Graph
+from graphspec.syntax.sections import NAMESPACES
+
+
+def check_namespace(ctx: Context, graph: Graph, doc: Document, base: SpecPath) -> set[str]:
+    """Inputs, nodes, shared and blocks share one namespace per graph; returns the ids given
+    twice (each reported at its second use, in file order)."""
+    entries = [
+        (doc.locate((*base, section, gid), key=True), section, gid)
+        for section in NAMESPACES
+        for gid in getattr(graph, section)
+    ]
+    seen: dict[str, tuple[str, int]] = {}
+    duplicates: set[str] = set()
+    for pos, section, gid in sorted(entries, key=lambda e: (e[0].line, e[0].column)):
+        if gid in seen:
+            first, line = seen[gid]
+            duplicates.add(gid)
+            ctx.report(
+                [
+                    doc.diagnostic(
+                        (*base, section, gid),
+                        f"duplicate id '{gid}': already used in {first} (line {line})",
+                        code=codes.DUPLICATE_ID,
+                        id=gid,
+                        key=True,
+                    )
+                ]
+            )
+        else:
+            seen[gid] = (section, pos.line)
+    return duplicates
+
+
+def check_names(
+    ctx: Context, inputs: list[InputIR], nodes: list[NodeIR], duplicates: set[str]
+) -> None:
+    """Keras names must be unique in a model: expanded names may collide with other ids."""
+    names: dict[str, Origin] = {i.id: i.origin for i in inputs}
+    used: set[str] = set()  # shared layers: one name however often they are called
+    for node in nodes:
+        name = node.callable.shared_id if isinstance(node.callable, Use) else node.id
+        if isinstance(node.callable, Use) and name in used:
+            continue
+        first = names.setdefault(name, node.origin)
+        if first is not node.origin and name not in duplicates:
+            pos = first.doc.locate(first.path)
+            ctx.error(
+                node.origin,
+                f"the Keras layer name '{name}' is already taken by "
+                f"{first.label()} ({first.doc.file}:{pos.line})",
+                code=codes.KERAS_NAME_TAKEN,
+                hint="rename one of the two: an expanded node is named `NODE_INNER`",
+            )
+        if isinstance(node.callable, Use):
+            used.add(name)

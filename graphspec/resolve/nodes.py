@@ -1,0 +1,74 @@
+"""`use:` and `layer:` nodes → flat IR nodes (`block:` nodes are expanded in blocks.py)."""
+
+from __future__ import annotations
+
+from typing import Any
+
+from graphspec.catalog import registry
+from graphspec.diagnostics import codes, suggest
+from graphspec.ir import LayerIR, NodeIR, Ref, SubGraphIR, Use
+from graphspec.resolve import layers
+from graphspec.resolve.context import Context
+from graphspec.resolve.scope import BROKEN, Fixed, Site
+from graphspec.syntax.schema import LayerSpec
+
+
+def use_node(ctx: Context, site: Site) -> None:
+    """A call of a shared callable: one flat node; the callable is built once elsewhere."""
+    nid, node, body, origin, path = site.nid, site.node, site.body, site.origin, site.path
+    assert node.use is not None
+    found = body.scope.find_shared(node.use)
+    if found is None:
+        hint = suggest(node.use, body.scope.visible("shared"))
+        if body.scope.find_block(node.use):
+            hint = f": '{node.use}' is a block; write `block: {node.use}`"
+        if node.use in body.locals:
+            hint = (
+                f": '{node.use}' is a node; to call its layer again, declare the layer "
+                f"under `shared:` and `use:` it from both nodes"
+            )
+        ctx.error(
+            origin,
+            f"unknown shared id '{node.use}'{hint}",
+            (*path, "use"),
+            code=codes.UNKNOWN_SHARED_ID,
+        )
+        return
+    key, shared = found
+    if shared is BROKEN:  # its own errors are reported
+        return
+    layers.check_call(ctx, node, shared if isinstance(shared, LayerIR) else None, origin, path)
+    names = shared.graph.output_names if isinstance(shared, SubGraphIR) else None
+    ctx.grow(1, 0, origin, path)
+    flat = NodeIR(body.name(nid), Use(key, node.use), Ref(nid), dict(node.call), origin)
+    site.add(flat, node.inputs)
+    site.bind(Fixed(Ref(flat.id), origin, names))
+
+
+def layer_node(ctx: Context, site: Site) -> None:
+    """A new layer, or with `repeat: N` a chain of N copies, each with its own weights."""
+    node, origin, path = site.node, site.origin, site.path
+    spec = LayerSpec.model_validate({"layer": node.layer, "args": node.args, **node.kwargs})
+    layer = layers.layer(ctx, spec, origin, path)
+    if layer is None:
+        return
+    info = None if layer.custom else registry.layer(layer.class_name)
+    layers.check_call(ctx, node, info, origin, path)
+    count = node.repeat or 1
+    if node.repeat is not None and not isinstance(node.inputs, str):
+        ctx.error(
+            origin,
+            "`repeat` needs exactly one input (a single reference)",
+            (*path, "repeat"),
+            key=True,
+            code=codes.REPEAT_WITH_SEVERAL_INPUTS,
+        )
+        return
+    ctx.grow(count, 0, origin, (*path, "repeat") if node.repeat is not None else path)
+    raw: Any = node.inputs
+    for k in range(1, count + 1):
+        fid = site.body.name(f"{site.nid}_{k}" if node.repeat is not None else site.nid)
+        copy = LayerIR(layer.class_name, list(layer.args), dict(layer.kwargs), origin, layer.custom)
+        site.add(NodeIR(fid, copy, Ref(fid), dict(node.call), origin), raw)
+        raw = Ref(fid)
+    site.bind(Fixed(raw, origin))

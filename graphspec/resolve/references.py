@@ -1,0 +1,115 @@
+"""References: `id`, `id.K` and `id.NAME` looked up among a body's local ids."""
+
+from __future__ import annotations
+
+from typing import Any
+
+from graphspec.diagnostics import Problem, SpecPath, codes, suggest
+from graphspec.ir import InputsIR, Origin, Ref, RefTree
+from graphspec.resolve.context import Context
+from graphspec.resolve.scope import Binding, Body
+from graphspec.syntax.schema import REF_RE
+
+
+def inputs_value(
+    ctx: Context, raw: Any, body: Body, origin: Origin, where: SpecPath
+) -> InputsIR | None:
+    """A node's `inputs:` (one reference, a list, or a mapping of call keywords), resolved."""
+    if isinstance(raw, dict):
+        out: dict[str, RefTree] = {}
+        for k, v in raw.items():
+            value = inputs_value(ctx, v, body, origin, (*where, k))
+            if value is None:
+                return None
+            out[k] = value  # type: ignore[assignment]
+        return out
+    if isinstance(raw, list):
+        items = [inputs_value(ctx, v, body, origin, (*where, i)) for i, v in enumerate(raw)]
+        return None if any(x is None for x in items) else items  # type: ignore[return-value]
+    return ctx.lookup(raw, body, origin, where, [])
+
+
+def lookup(
+    ctx: Context, raw: str | Ref, body: Body, origin: Origin, where: SpecPath, chain: list[str]
+) -> RefTree | None:
+    """A reference `id`, `id.K` or `id.NAME`, in the body's local ids."""
+    if isinstance(raw, Ref):
+        return raw
+    m = REF_RE.fullmatch(raw)
+    if m is None:
+        ctx.error(origin, f"'{raw}' is not a reference", where, code=codes.MALFORMED_REFERENCE)
+        return None
+    local, selector = m.group(1), m.group(2)
+    binding = body.locals.get(local)
+    if binding is None:
+        ctx.error(origin, unknown_reference(local, body), where, code=codes.UNKNOWN_REFERENCE)
+        return None
+    try:
+        value = binding.value(ctx, [*chain, body.name(local)])
+    except Problem as e:
+        ctx.error(origin, str(e), where, code=e.code, hint=e.hint)
+        return None
+    if value is None or selector is None:
+        return value
+    try:
+        return select(value, local, selector, binding)
+    except Problem as e:
+        ctx.error(origin, str(e), where, code=e.code)
+        return None
+
+
+def unknown_reference(local: str, body: Body) -> str:
+    message = f"unknown reference '{local}'"
+    if body.scope.find_shared(local):
+        return f"{message}: '{local}' is a shared entry; call it with `use: {local}`"
+    if body.scope.find_block(local):
+        return f"{message}: '{local}' is a block; expand it from a node with `block: {local}`"
+    where = "the block's inputs and nodes" if body.block else "the graph's inputs and nodes"
+    return f"{message}: no such id among {where}{suggest(local, body.locals)}"
+
+
+def select(value: RefTree, local: str, selector: str, binding: Binding) -> RefTree:
+    """Output K or output NAME of a multi-output value; Problem when it has no such output."""
+    names = binding.names
+    if selector.isdigit():
+        index = int(selector)
+    elif names is None:
+        raise Problem(
+            f"'{local}.{selector}': '{local}' has no named outputs; "
+            f"use '{local}.K' with K the output's 0-based position",
+            code=codes.NO_NAMED_OUTPUTS,
+        )
+    elif selector not in names:
+        raise Problem(
+            f"'{local}' has no output '{selector}' (its outputs: "
+            f"{', '.join(names)}){suggest(selector, names)}",
+            code=codes.NO_SUCH_OUTPUT,
+        )
+    else:
+        index = names.index(selector)
+    return _output(value, local, selector, index, names)
+
+
+def _output(
+    value: RefTree, local: str, selector: str, index: int, names: list[str] | None
+) -> RefTree:
+    """Output `index` of `value`: a list's item, a one-output callable's only output, or an
+    index into a multi-output layer's result."""
+    if isinstance(value, list):
+        if index >= len(value):
+            raise Problem(
+                f"'{local}.{selector}': '{local}' has only {len(value)} outputs",
+                code=codes.NO_SUCH_OUTPUT,
+            )
+        return value[index]
+    if names is not None and len(names) == 1:  # a one-output block or sub-model
+        if index == 0:
+            return value
+        raise Problem(
+            f"'{local}.{selector}': '{local}' has only one output", code=codes.NO_SUCH_OUTPUT
+        )
+    if value.index is not None:
+        raise Problem(
+            f"'{local}.{selector}' selects from a single output", code=codes.NO_SUCH_OUTPUT
+        )
+    return Ref(value.target, index)

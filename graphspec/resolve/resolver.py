@@ -1,0 +1,191 @@
+"""Stage 2, resolve: references, shared callables, blocks and catalog look-ups → the graph IR."""
+
+from __future__ import annotations
+
+from collections.abc import Iterable
+from pathlib import Path
+
+from graphspec.caps import MAX_INCLUDES, MAX_NODES
+from graphspec.diagnostics import (
+    Code,
+    Diagnostic,
+    SpecError,
+    SpecPath,
+    codes,
+    once_per_copy,
+    sorted_diagnostics,
+)
+from graphspec.ir import GraphIR, InputIR, NodeIR, Origin, Program, Ref, RefTree, SharedIR
+from graphspec.resolve import blocks, nodes, shared
+from graphspec.resolve.compile_settings import compile_settings
+from graphspec.resolve.context import Options
+from graphspec.resolve.namespace import check_names, check_namespace
+from graphspec.resolve.outputs import outputs
+from graphspec.resolve.references import inputs_value, lookup
+from graphspec.resolve.scope import BROKEN, BlockDef, Body, Broken, Fixed, Pending, Scope, Site
+from graphspec.syntax.document import Document
+from graphspec.syntax.schema import Graph, Node, Spec
+
+
+class Resolver:
+    """Resolves one spec (and what it includes) into a Program, collecting every problem;
+    the one implementation of resolve.context.Context."""
+
+    def __init__(self, options: Options, root: Path | None) -> None:
+        self.options = options
+        self.root = root
+        self.errors: list[Diagnostic] = []
+        self.shared: dict[str, SharedIR] = {}
+        self.includes: list[Path] = []
+        self.broken_blocks: set[str] = set()
+        self.node_count = 0
+        self.include_count = 0
+
+    def error(
+        self,
+        origin: Origin,
+        message: str,
+        path: SpecPath | None = None,
+        key: bool = False,
+        *,
+        code: Code,
+        hint: str = "",
+    ) -> None:
+        self.errors.append(origin.diagnostic(message, path=path, key=key, code=code, hint=hint))
+
+    def report(self, diagnostics: Iterable[Diagnostic]) -> None:
+        self.errors.extend(diagnostics)
+
+    def grow(self, nodes: int, includes: int, origin: Origin, path: SpecPath) -> None:
+        """Count what the spec expands to; past a cap it is refused at once, with what was
+        found so far (like the loader's caps, so a tiny file cannot make a huge graph)."""
+        self.node_count += nodes
+        self.include_count += includes
+        if self.node_count > MAX_NODES:
+            what, code = f"more than {MAX_NODES:,} nodes", codes.TOO_MANY_NODES
+        elif self.include_count > MAX_INCLUDES:
+            what, code = f"more than {MAX_INCLUDES:,} included spec files", codes.TOO_MANY_INCLUDES
+        else:
+            return
+        self.error(
+            origin,
+            f"the spec expands to {what} (repeats, blocks and includes counted; "
+            "a cap of graphspec's)",
+            path,
+            code=code,
+        )
+        raise SpecError(sorted_diagnostics(self.errors))
+
+    def lookup(
+        self, raw: str | Ref, body: Body, origin: Origin, where: SpecPath, chain: list[str]
+    ) -> RefTree | None:
+        return lookup(self, raw, body, origin, where, chain)
+
+    def graph(
+        self,
+        graph: Graph,
+        doc: Document,
+        base: SpecPath,
+        name: str,
+        parent: Scope | None,
+        key_prefix: str = "",
+        set_aside: dict[str, set[str]] | None = None,
+    ) -> GraphIR:
+        """Flatten one graph: its inputs, nodes (blocks expanded) and outputs."""
+        duplicates = check_namespace(self, graph, doc, base)
+        scope = self.scope(graph, doc, base, parent, key_prefix)
+        body = Body(scope, doc, base)
+        self.mark_set_aside(set_aside or {}, scope, body, doc)
+        inputs = []
+        for iid, spec in graph.inputs.items():
+            origin = Origin(doc, (*base, "inputs", iid), id=iid)
+            inputs.append(
+                InputIR(iid, tuple(spec.shape), spec.dtype, spec.batch_size, spec.sparse, origin)
+            )
+            body.locals[iid] = Fixed(Ref(iid), origin)
+        pending: list[Pending] = []
+        for nid, node in graph.nodes.items():
+            self.node(nid, node, body, (*base, "nodes", nid), pending)
+        flat = self.connect(pending)
+        found = outputs(self, graph, body, base)
+        check_names(self, inputs, flat, duplicates)
+        own = {sid: entry for sid, (_, entry) in scope.shared.items() if entry is not BROKEN}
+        ir = GraphIR(name, inputs, flat, found, own, origin=Origin(doc, base))
+        ir.output_names = [o.id for o in found]
+        return ir
+
+    def scope(
+        self, graph: Graph, doc: Document, base: SpecPath, parent: Scope | None, key_prefix: str
+    ) -> Scope:
+        """The graph's blocks and shared entries (each shared callable resolved once)."""
+        scope = Scope({}, {}, parent)
+        for bid, block in graph.blocks.items():
+            scope.blocks[bid] = BlockDef(bid, block, doc, (*base, "blocks", bid), scope)
+        for sid, entry in graph.shared.items():
+            origin = Origin(doc, (*base, "shared", sid), id=sid)
+            key = f"{key_prefix}{sid}"
+            built = shared.shared_entry(self, sid, entry, origin, scope, key)
+            scope.shared[sid] = (key, built or BROKEN)
+            if built is not None:
+                self.shared[key] = built
+        return scope
+
+    def mark_set_aside(
+        self, set_aside: dict[str, set[str]], scope: Scope, body: Body, doc: Document
+    ) -> None:
+        """Ids whose entries failed validation: referring to them adds no error."""
+        for section, ids in set_aside.items():
+            for i in ids:
+                origin = Origin(doc, (section, i), id=i)
+                if section == "shared":
+                    scope.shared[i] = (i, BROKEN)
+                elif section == "blocks":
+                    self.broken_blocks.add(i)
+                else:
+                    body.locals[i] = Broken(origin)
+
+    def node(
+        self, nid: str, node: Node, body: Body, path: SpecPath, pending: list[Pending]
+    ) -> None:
+        origin = Origin(body.doc, path, body.uses, nid)
+        body.locals[nid] = Broken(origin)  # replaced when the node resolves
+        site = Site(nid, node, body, path, origin, pending)
+        if node.block is not None:
+            blocks.block_node(self, site)
+        elif node.use is not None:
+            nodes.use_node(self, site)
+        else:
+            nodes.layer_node(self, site)
+
+    def connect(self, pending: list[Pending]) -> list[NodeIR]:
+        """Resolve every pending node's inputs now that all local ids are known."""
+        flat = []
+        for i, p in enumerate(pending):
+            resolved = inputs_value(self, p.raw, p.body, p.node.origin, (*p.path, "inputs"))
+            if resolved is not None:
+                p.node.inputs = resolved
+                p.node.order = i
+                flat.append(p.node)
+        return flat
+
+
+def resolve(
+    spec: Spec,
+    doc: Document,
+    options: Options | None = None,
+    set_aside: dict[str, set[str]] | None = None,
+) -> Program:
+    """Resolve a validated spec into a Program; SpecError with every problem found.
+
+    `set_aside` names top-level entries left out because they failed validation (see
+    syntax.validate.validate_leniently): references to them add no error."""
+    root = doc.path.parent if doc.path else None
+    r = Resolver(options or Options(), root)
+    if doc.path is not None:
+        r.includes.append(doc.path)
+    name = spec.name or (doc.path.stem if doc.path else "model")
+    graph = r.graph(spec, doc, (), name, None, set_aside=set_aside)
+    compiled = compile_settings(r, spec, graph.outputs, doc)
+    if r.errors:
+        raise SpecError(once_per_copy(r.errors))
+    return Program(graph, r.shared, compiled)

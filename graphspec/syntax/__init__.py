@@ -1,0 +1,1 @@
+"""Stage 1, syntax: YAML with positions → the pydantic spec (schema, sections, templates)."""

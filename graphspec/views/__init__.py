@@ -1,0 +1,1 @@
+"""Views: what renders a checked program for people or tools (expand, the JSON Schema)."""

@@ -1,0 +1,60 @@
+"""Spec data → YAML text for people: block style for sections, one flow line per entry."""
+
+from __future__ import annotations
+
+import math
+from typing import Any
+
+import yaml
+
+
+class _Dumper(yaml.SafeDumper):
+    pass
+
+
+def _float(dumper: yaml.SafeDumper, value: float) -> yaml.Node:
+    if math.isnan(value):
+        text = ".nan"
+    elif math.isinf(value):
+        text = ".inf" if value > 0 else "-.inf"
+    else:
+        text = repr(value)
+        if "." not in text and "e" not in text:
+            text += ".0"
+        elif "e" in text and "." not in text.split("e")[0]:
+            mantissa, exponent = text.split("e")
+            text = f"{mantissa}.0e{exponent}"
+    return dumper.represent_scalar("tag:yaml.org,2002:float", text)
+
+
+_Dumper.add_representer(float, _float)
+
+
+def to_yaml(data: dict[str, Any]) -> str:
+    """Block style for sections, one flow mapping per node, input, shared entry and output."""
+    lines: list[str] = []
+    _emit(data, 0, lines)
+    return "\n".join(lines) + "\n"
+
+
+def _flow(value: Any) -> str:
+    text: str = yaml.dump(
+        value, Dumper=_Dumper, default_flow_style=True, width=10**9, sort_keys=False
+    )
+    return text.strip().removesuffix("...").strip()
+
+
+def _emit(data: dict[str, Any], indent: int, lines: list[str]) -> None:
+    pad = " " * indent
+    for key, value in data.items():
+        if key in ("inputs", "nodes", "shared", "outputs") and isinstance(value, dict):
+            lines.append(f"{pad}{key}:")
+            for k, v in value.items():
+                if isinstance(v, dict) and "graph" in v:
+                    lines.append(f"{pad}  {k}:")
+                    lines.append(f"{pad}    graph:")
+                    _emit(v["graph"], indent + 6, lines)
+                else:
+                    lines.append(f"{pad}  {k}: {_flow(v)}")
+        else:
+            lines.append(f"{pad}{key}: {_flow(value)}")
