@@ -150,56 +150,14 @@ def block_formals(
     ctx: Context, bdef: BlockDef, node: Node, outer: Body, origin: Origin, path: SpecPath
 ) -> dict[str, Binding] | None:
     """Bind the block's formal inputs to the references written at the use."""
-    formals = bdef.block.inputs
     raw = node.inputs
     where = (*path, "inputs")
-    if isinstance(raw, str):
-        raw = [raw]
-    if isinstance(raw, list):
-        if len(raw) != len(formals):
-            ctx.error(
-                origin,
-                f"block '{bdef.id}' takes {len(formals)} input"
-                f"{'s' if len(formals) != 1 else ''} ({', '.join(formals)}),"
-                f" got {len(raw)}",
-                where,
-                code=codes.BLOCK_INPUT_COUNT,
-            )
-            return None
-        pairs: list[tuple[str, Any, SpecPath]] = [
-            (f, ref, (*where, i)) for i, (f, ref) in enumerate(zip(formals, raw, strict=True))
-        ]
+    if isinstance(raw, dict):
+        pairs = _by_name(ctx, bdef, raw, origin, where)
     else:
-        unknown = [k for k in raw if k not in formals]
-        missing = [f for f in formals if f not in raw]
-        for k in unknown:
-            ctx.error(
-                origin,
-                f"block '{bdef.id}' has no input '{k}' (its inputs: "
-                f"{', '.join(formals)}){suggest(k, formals)}",
-                (*where, k),
-                key=True,
-                code=codes.UNKNOWN_BLOCK_INPUT,
-            )
-        if missing:
-            ctx.error(
-                origin,
-                f"block '{bdef.id}' input{'s' if len(missing) > 1 else ''} "
-                f"{', '.join(repr(m) for m in missing)} not given",
-                where,
-                code=codes.BLOCK_INPUT_NOT_GIVEN,
-            )
-        lists = [k for k, v in raw.items() if isinstance(v, list)]
-        for k in lists:
-            ctx.error(
-                origin,
-                f"block input '{k}' takes one reference, not a list",
-                (*where, k),
-                code=codes.LIST_FOR_BLOCK_INPUT,
-            )
-        if unknown or missing or lists:
-            return None
-        pairs = [(f, raw[f], (*where, f)) for f in formals]
+        pairs = _by_position(ctx, bdef, [raw] if isinstance(raw, str) else raw, origin, where)
+    if pairs is None:
+        return None
     return {f: Formal(ref, outer, origin, w) for f, ref, w in pairs if isinstance(ref, str)}
 
 
@@ -252,3 +210,60 @@ def _report(
 ) -> None:
     """A substitution problem, located at the value inside the block's definition."""
     problems.append(origin.diagnostic(str(e), path=(*path, *rel), code=e.code, hint=e.hint))
+
+
+Pairs = list[tuple[str, Any, SpecPath]]
+"""(formal input, the reference given for it, where it was written)."""
+
+
+def _by_position(
+    ctx: Context, bdef: BlockDef, raw: list[Any], origin: Origin, where: SpecPath
+) -> Pairs | None:
+    formals = bdef.block.inputs
+    if len(raw) != len(formals):
+        ctx.error(
+            origin,
+            f"block '{bdef.id}' takes {len(formals)} input"
+            f"{'s' if len(formals) != 1 else ''} ({', '.join(formals)}),"
+            f" got {len(raw)}",
+            where,
+            code=codes.BLOCK_INPUT_COUNT,
+        )
+        return None
+    return [(f, ref, (*where, i)) for i, (f, ref) in enumerate(zip(formals, raw, strict=True))]
+
+
+def _by_name(
+    ctx: Context, bdef: BlockDef, raw: dict[str, Any], origin: Origin, where: SpecPath
+) -> Pairs | None:
+    formals = bdef.block.inputs
+    unknown = [k for k in raw if k not in formals]
+    missing = [f for f in formals if f not in raw]
+    for k in unknown:
+        ctx.error(
+            origin,
+            f"block '{bdef.id}' has no input '{k}' (its inputs: "
+            f"{', '.join(formals)}){suggest(k, formals)}",
+            (*where, k),
+            key=True,
+            code=codes.UNKNOWN_BLOCK_INPUT,
+        )
+    if missing:
+        ctx.error(
+            origin,
+            f"block '{bdef.id}' input{'s' if len(missing) > 1 else ''} "
+            f"{', '.join(repr(m) for m in missing)} not given",
+            where,
+            code=codes.BLOCK_INPUT_NOT_GIVEN,
+        )
+    lists = [k for k, v in raw.items() if isinstance(v, list)]
+    for k in lists:
+        ctx.error(
+            origin,
+            f"block input '{k}' takes one reference, not a list",
+            (*where, k),
+            code=codes.LIST_FOR_BLOCK_INPUT,
+        )
+    if unknown or missing or lists:
+        return None
+    return [(f, raw[f], (*where, f)) for f in formals]

@@ -29,6 +29,27 @@ def compile_settings(
         ("compile", "optimizer"),
     )
     names = [o.id for o in outputs]
+    loss = _loss(ctx, settings, outputs, doc, names)
+    weights = {o.id: o.loss_weight for o in outputs if o.loss_weight is not None}
+    for k, w in ((settings.loss_weights or {}) if settings else {}).items():
+        if _is_output(k, names, ctx, doc, ("compile", "loss_weights")):
+            weights[k] = w
+    metrics = _metrics(settings, outputs, ctx, doc, names)
+    flags = {
+        k: getattr(settings, k)
+        for k in ("run_eagerly", "jit_compile", "steps_per_execution")
+        if settings is not None and getattr(settings, k) is not None
+    }
+    return CompileIR(optimizer, loss, weights, metrics, flags)
+
+
+def _loss(
+    ctx: Context, settings: Any, outputs: list[OutputIR], doc: Document, names: list[str]
+) -> Named | dict[str, Named] | None:
+    """The model-wide loss, Keras's dict form by output id, or the per-output losses; never
+    both a model-wide and a per-output loss."""
+    base = Origin(doc, ("compile",))
+    has_loss = any(o.loss is not None for o in outputs)
     loss: Named | dict[str, Named] | None = None
     model_loss = settings.loss if settings else None
     if model_loss is not None and has_loss:
@@ -53,17 +74,7 @@ def compile_settings(
         loss = layers.named(ctx, "losses", model_loss, base, ("compile", "loss"))
     elif has_loss:
         loss = {o.id: o.loss for o in outputs if o.loss is not None}
-    weights = {o.id: o.loss_weight for o in outputs if o.loss_weight is not None}
-    for k, w in ((settings.loss_weights or {}) if settings else {}).items():
-        if _is_output(k, names, ctx, doc, ("compile", "loss_weights")):
-            weights[k] = w
-    metrics = _metrics(settings, outputs, ctx, doc, names)
-    flags = {
-        k: getattr(settings, k)
-        for k in ("run_eagerly", "jit_compile", "steps_per_execution")
-        if settings is not None and getattr(settings, k) is not None
-    }
-    return CompileIR(optimizer, loss, weights, metrics, flags)
+    return loss
 
 
 def _metrics(

@@ -32,6 +32,7 @@ _BRANCH_TYPES: dict[str, type | tuple[type, ...]] = {
 }
 """Pydantic's tags of union branches in an error's location, and the data each one fits."""
 
+
 def _number(value: Any) -> Any:
     """A bound as a person writes it: 1, not 1.0."""
     return int(value) if isinstance(value, float) and value.is_integer() else value

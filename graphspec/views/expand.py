@@ -16,6 +16,7 @@ from graphspec.ir import (
     SharedIR,
 )
 from graphspec.syntax.schema import Spec
+from graphspec.syntax.sections import SETTINGS
 
 
 def _ref(ref: Any) -> Any:
@@ -112,7 +113,7 @@ def expanded(spec: Spec, program: Program) -> dict[str, Any]:
     if spec.description:
         top["description"] = " ".join(spec.description.split())
     top.update(body)
-    for key in ("compile", "fit", "expect"):
+    for key in SETTINGS:
         section = getattr(spec, key)
         if section is not None:
             top[key] = section.model_dump(exclude_unset=True)

@@ -7,6 +7,11 @@ from typing import Any
 
 import yaml
 
+from graphspec.syntax.sections import GRAPH_KEYS
+
+ONE_LINE_ENTRIES = tuple(k for k in GRAPH_KEYS if k != "blocks")
+"""Sections written one flow line per entry (a `graph:` entry nests as a block)."""
+
 
 class _Dumper(yaml.SafeDumper):
     pass
@@ -47,7 +52,7 @@ def _flow(value: Any) -> str:
 def _emit(data: dict[str, Any], indent: int, lines: list[str]) -> None:
     pad = " " * indent
     for key, value in data.items():
-        if key in ("inputs", "nodes", "shared", "outputs") and isinstance(value, dict):
+        if key in ONE_LINE_ENTRIES and isinstance(value, dict):
             lines.append(f"{pad}{key}:")
             for k, v in value.items():
                 if isinstance(v, dict) and "graph" in v:

@@ -21,7 +21,9 @@ def test_registry_matches_the_installed_keras() -> None:
         text=True,
         timeout=300,
     )
-    assert run.returncode == 0, "graphspec/catalog/keras_registry.json is stale: " + run.stderr[-2000:]
+    assert run.returncode == 0, (
+        "graphspec/catalog/keras_registry.json is stale: " + run.stderr[-2000:]
+    )
     assert registry.data()["keras_version"] == keras.__version__
 
 

@@ -131,7 +131,9 @@ def test_problem_carries_code_and_hint_and_is_a_value_error() -> None:
 def test_located_diagnostics_carry_the_end_of_the_value_or_key() -> None:
     doc = load_text(SOURCE, "spec.yaml")
     value = doc.diagnostic(("nodes", "d", "layer"), "m", code=codes.UNKNOWN_LAYER)
-    key = doc.diagnostic(("nodes", "d", "units"), "m", key=True, code=codes.UNKNOWN_KEYWORD_ARGUMENT)
+    key = doc.diagnostic(
+        ("nodes", "d", "units"), "m", key=True, code=codes.UNKNOWN_KEYWORD_ARGUMENT
+    )
     mapping = doc.diagnostic(("nodes",), "m", code=codes.WRONG_TYPE)
     assert (value.line, value.column, value.end_line, value.end_column) == (3, 14, 3, 18)
     assert (key.line, key.column, key.end_line, key.end_column) == (3, 20, 3, 25)
