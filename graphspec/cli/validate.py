@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import argparse
+from pathlib import Path
 
 from graphspec.cli.options import add_common, check_options
 from graphspec.cli.report import Reporter
@@ -14,13 +15,22 @@ MANY = True
 
 def add_arguments(c: argparse.ArgumentParser) -> None:
     add_common(c)
+    c.add_argument(
+        "--only-specs",
+        action="store_true",
+        help="skip files that are not graphspec specs (no top-level `graphspec:` key), "
+        "as the pre-commit hook does",
+    )
 
 
 def run(args: argparse.Namespace, rep: Reporter) -> None:
     from graphspec.api import check
+    from graphspec.syntax.sniff import is_spec
 
     options = check_options(args)
     for spec in args.specs:
+        if args.only_specs and not is_spec(Path(spec)):
+            continue
         try:
             rep.report(check(spec, **options).warnings)
         except GraphSpecError as e:
