@@ -87,7 +87,7 @@ MUTATIONS = {
     "mlp-activation": Mutation(
         "mlp",
         put("nodes.dense_2.activation", "tanh"),
-        "call #2 Dense (layer #2): actual 'dense_2', expected 'dense_1': "
+        # (the twin's layer is named by Keras's global counter: not part of the message)
         "config 'activation': expected 'relu', actual 'tanh'",
         True,
     ),
