@@ -2,15 +2,18 @@
 
 from __future__ import annotations
 
+import bisect
 import copy
 import math
+import re
 from collections.abc import Callable
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 from typing import Any
 
 import yaml
 from hypothesis import strategies as st
 
+from graphspec.diagnostics import GraphSpecError, SpecPath
 from graphspec.syntax.loader import load_text
 from tests.conftest import SPECS
 
@@ -681,7 +684,36 @@ LAYER_NAMES = [
 ]  # fmt: skip
 
 
-def _paths(data: Any, path: tuple[Any, ...] = ()) -> list[tuple[Any, ...]]:
+@dataclass(frozen=True)
+class Site:
+    """What one mutation changed, so that the test can tell where its errors may point.
+
+    A data-level mutation names the spec path of what it changed; a text-level one the lines
+    it touched (1-based, counted as YAML counts them, in the mutant's final text). A mutation
+    that changed nothing records no site."""
+
+    kind: str
+    path: SpecPath | None = None
+    """The value replaced or set, the key dropped (no longer there), a renamed key's new path."""
+    old: SpecPath | None = None
+    """rename_key: the key's path before; duplicate_node: the node copied."""
+    lines: tuple[int, ...] = ()
+    lf_lines: tuple[int, ...] = ()
+    """The same lines counting only `\\n` as a line break, as graphspec's loader does where
+    it computes a position itself (GS111, and GS101 for a character YAML refuses): a known
+    graphspec bug, see test_fuzz.py's KNOWN_BUGS."""
+    cycle: tuple[str, str] | None = None
+    """make_cycle: (a, b): node a now reads node b, which already depended on a."""
+    between: frozenset[str] = frozenset()
+    """make_cycle: the nodes on some path from a to b (a and b too): all a cycle can name."""
+    number: int | None = None
+    """huge_number: the integer written."""
+    gone: frozenset[str] = frozenset()
+    """The ids of inputs, nodes, shared entries and blocks the mutation took away (dropped or
+    renamed): references to them dangle."""
+
+
+def _paths(data: Any, path: SpecPath = ()) -> list[SpecPath]:
     found = [path] if path else []
     items = (
         data.items()
@@ -695,8 +727,22 @@ def _paths(data: Any, path: tuple[Any, ...] = ()) -> list[tuple[Any, ...]]:
     return found
 
 
-def _parent(data: Any, path: tuple[Any, ...]) -> Any:
+def _parent(data: Any, path: SpecPath) -> Any:
     for part in path[:-1]:
+        data = data[part]
+    return data
+
+
+_MISSING = object()
+
+
+def value_at(data: Any, path: SpecPath) -> Any:
+    """The value at `path`, or _MISSING."""
+    for part in path:
+        in_map = isinstance(data, dict) and isinstance(part, str) and part in data
+        in_list = isinstance(data, list) and isinstance(part, int) and 0 <= part < len(data)
+        if not (in_map or in_list):
+            return _MISSING
         data = data[part]
     return data
 
@@ -708,7 +754,16 @@ def _nodes(data: Any) -> dict[str, Any]:
     )
 
 
-def _ids(data: Any) -> list[str]:
+def keys_and_ids(text: str) -> tuple[frozenset[str], frozenset[str]]:
+    """A spec text's top-level keys and the ids it defines (none when it does not load)."""
+    try:
+        data = load_text(text).data
+    except GraphSpecError:
+        return frozenset(), frozenset()
+    return frozenset(data if isinstance(data, dict) else ()), frozenset(ids_of(data))
+
+
+def ids_of(data: Any) -> list[str]:
     ids = []
     for section in ("inputs", "nodes", "shared", "blocks"):
         if isinstance(data, dict) and isinstance(data.get(section), dict):
@@ -716,12 +771,28 @@ def _ids(data: Any) -> list[str]:
     return ids
 
 
-def _refs(node: Any) -> list[str]:
+def reference_slots(inputs: Any) -> list[tuple[Any, Any]]:
+    """(container, key) of every reference string in a node's `inputs`."""
+    slots: list[tuple[Any, Any]] = []
+    items = (
+        (inputs.items() if isinstance(inputs, dict) else enumerate(inputs))
+        if isinstance(inputs, dict | list)
+        else ()
+    )
+    for k, v in items:
+        if isinstance(v, str):
+            slots.append((inputs, k))
+        elif isinstance(v, dict | list):
+            slots.extend(reference_slots(v))
+    return slots
+
+
+def refs(node: Any) -> list[str]:
+    """The ids a node's `inputs` read (selectors dropped)."""
     inputs = node.get("inputs") if isinstance(node, dict) else None
-    flat: list[Any] = []
-    for item in inputs.values() if isinstance(inputs, dict) else [inputs]:
-        flat.extend(item if isinstance(item, list) else [item])
-    return [r.split(".")[0] for r in flat if isinstance(r, str)]
+    if isinstance(inputs, str):
+        return [inputs.split(".")[0]]
+    return [c[k].split(".")[0] for c, k in reference_slots(inputs)]
 
 
 def _typo(draw: Draw, word: str) -> str:
@@ -740,34 +811,50 @@ def _typo(draw: Draw, word: str) -> str:
     return typo
 
 
-def drop_key(draw: Draw, data: Any) -> None:
+def _unchanged(a: Any, b: Any) -> bool:
+    return type(a) is type(b) and repr(a) == repr(b)
+
+
+def drop_key(draw: Draw, data: Any) -> Site | None:
     paths = [p for p in _paths(data) if isinstance(_parent(data, p), dict)]
-    if paths:
-        p = draw(st.sampled_from(paths))
-        del _parent(data, p)[p[-1]]
+    if not paths:
+        return None
+    p = draw(st.sampled_from(paths))
+    del _parent(data, p)[p[-1]]
+    return Site("drop_key", p)
 
 
-def rename_key(draw: Draw, data: Any) -> None:
+def rename_key(draw: Draw, data: Any) -> Site | None:
     paths = [p for p in _paths(data) if isinstance(_parent(data, p), dict)]
-    if paths:
-        p = draw(st.sampled_from(paths))
-        parent = _parent(data, p)
-        parent[_typo(draw, p[-1])] = parent.pop(p[-1])
+    if not paths:
+        return None
+    p = draw(st.sampled_from(paths))
+    new = _typo(draw, p[-1])
+    if new == p[-1]:
+        return None
+    parent = _parent(data, p)
+    parent[new] = parent.pop(p[-1])
+    return Site("rename_key", (*p[:-1], new), old=p)
 
 
-def retype(draw: Draw, data: Any) -> None:
+def retype(draw: Draw, data: Any) -> Site | None:
     paths = _paths(data)
-    if paths:
-        p = draw(st.sampled_from(paths))
-        _parent(data, p)[p[-1]] = copy.deepcopy(draw(st.sampled_from(ODD_VALUES)))
+    if not paths:
+        return None
+    p = draw(st.sampled_from(paths))
+    value = copy.deepcopy(draw(st.sampled_from(ODD_VALUES)))
+    if _unchanged(_parent(data, p)[p[-1]], value):
+        return None
+    _parent(data, p)[p[-1]] = value
+    return Site("retype", p)
 
 
-def bad_reference(draw: Draw, data: Any) -> None:
+def bad_reference(draw: Draw, data: Any) -> Site | None:
     nodes = _nodes(data)
     if not nodes:
-        return
+        return None
     nid = draw(st.sampled_from(sorted(nodes)))
-    ids = _ids(data) or ["x"]
+    ids = ids_of(data) or ["x"]
     target = draw(
         st.sampled_from(ids).flatmap(
             lambda i: st.sampled_from(
@@ -777,70 +864,101 @@ def bad_reference(draw: Draw, data: Any) -> None:
     )
     key = draw(st.sampled_from(["inputs", "inputs", "use", "block"]))
     shape = draw(st.sampled_from(["one", "list", "map"]))
-    nodes[nid][key] = (
+    value = (
         target
         if shape == "one" or key != "inputs"
         else [target]
         if shape == "list"
         else {"query": target}
     )
+    if _unchanged(nodes[nid].get(key), value):
+        return None
+    nodes[nid][key] = value
+    return Site("bad_reference", ("nodes", nid, key))
 
 
-def make_cycle(draw: Draw, data: Any) -> None:
+def make_cycle(draw: Draw, data: Any) -> Site | None:
+    """Node a reads node b instead of one of its inputs, where b already depends on a."""
     nodes = _nodes(data)
     if not nodes:
-        return
+        return None
     a = draw(st.sampled_from(sorted(nodes)))
     after = {a}
     for _ in nodes:  # everything downstream of a, by fixpoint
-        after |= {n for n, node in nodes.items() if set(_refs(node)) & after}
+        after |= {n for n, node in nodes.items() if set(refs(node)) & after}
     b = draw(st.sampled_from(sorted(after)))
+    before = {b}
+    for _ in nodes:  # everything b depends on
+        before |= {r for n in before if n in nodes for r in refs(nodes[n]) if r in nodes}
     inputs = nodes[a].get("inputs")
-    if isinstance(inputs, list) and inputs:
-        inputs[draw(st.integers(0, len(inputs) - 1))] = b
+    slots = reference_slots(inputs)
+    if slots:
+        container, key = draw(st.sampled_from(slots))
+        container[key] = b
     else:
         nodes[a]["inputs"] = b
+    return Site(
+        "make_cycle", ("nodes", a, "inputs"), cycle=(a, b), between=frozenset(after & before)
+    )
 
 
-def duplicate_node(draw: Draw, data: Any) -> None:
+def duplicate_node(draw: Draw, data: Any) -> Site | None:
     nodes = _nodes(data)
-    if nodes:
-        nid = draw(st.sampled_from(sorted(nodes)))
-        new = draw(st.sampled_from([nid + "_dup", nid.upper(), nid + "_1", "x"]))
-        data["nodes"][new] = copy.deepcopy(nodes[nid])
+    if not nodes:
+        return None
+    nid = draw(st.sampled_from(sorted(nodes)))
+    new = draw(st.sampled_from([nid + "_dup", nid.upper(), nid + "_1", "x"]))
+    if new == nid:
+        return None
+    data["nodes"][new] = copy.deepcopy(nodes[nid])
+    return Site("duplicate_node", ("nodes", new), old=("nodes", nid))
 
 
-def swap_layer(draw: Draw, data: Any) -> None:
+def swap_layer(draw: Draw, data: Any) -> Site | None:
     paths = [p for p in _paths(data) if p[-1] == "layer"]
-    if paths:
-        p = draw(st.sampled_from(paths))
-        _parent(data, p)["layer"] = draw(st.sampled_from(LAYER_NAMES))
+    if not paths:
+        return None
+    p = draw(st.sampled_from(paths))
+    name = draw(st.sampled_from(LAYER_NAMES))
+    if _unchanged(_parent(data, p)["layer"], name):
+        return None
+    _parent(data, p)["layer"] = name
+    return Site("swap_layer", p)
 
 
-def repeat_or_args(draw: Draw, data: Any) -> None:
+def repeat_or_args(draw: Draw, data: Any) -> Site | None:
     nodes = _nodes(data)
-    if nodes:
-        node = nodes[draw(st.sampled_from(sorted(nodes)))]
-        if draw(st.booleans()):
-            node["repeat"] = draw(
-                st.sampled_from([0, -1, 1, 2, 3, "2", 2.5, True, None, [2], 10**9])
-            )
-        else:
-            node["args"] = draw(
-                st.sampled_from(
-                    [[], [1], [2, 3], list(range(12)), "x", [None], [{"layer": "Dense"}]]
-                )
-            )
+    if not nodes:
+        return None
+    nid = draw(st.sampled_from(sorted(nodes)))
+    node = nodes[nid]
+    if draw(st.booleans()):
+        key = "repeat"
+        value = draw(st.sampled_from([0, -1, 1, 2, 3, "2", 2.5, True, None, [2], 10**9]))
+    else:
+        key = "args"
+        value = draw(
+            st.sampled_from([[], [1], [2, 3], list(range(12)), "x", [None], [{"layer": "Dense"}]])
+        )
+    if _unchanged(node.get(key, _MISSING), value):
+        return None
+    node[key] = value
+    return Site("repeat_or_args", ("nodes", nid, key))
 
 
-def huge_number(draw: Draw, data: Any) -> None:
+def huge_number(draw: Draw, data: Any) -> Site | None:
     ints = [p for p in _paths(data) if type(_parent(data, p)[p[-1]]) is int]
-    if ints:
-        p = draw(st.sampled_from(ints))
-        _parent(data, p)[p[-1]] = draw(st.sampled_from([10**9, 2**31, 2**63 + 1, 10**30, 10**4000]))
+    if not ints:
+        return None
+    p = draw(st.sampled_from(ints))
+    number = draw(st.sampled_from([10**9, 2**31, 2**63 + 1, 10**30, 10**4000]))
+    if _parent(data, p)[p[-1]] == number:
+        return None
+    _parent(data, p)[p[-1]] = number
+    return Site("huge_number", p, number=number)
 
 
-DATA_MUTATIONS: dict[str, Callable[[Draw, Any], None]] = {
+DATA_MUTATIONS: dict[str, Callable[[Draw, Any], Site | None]] = {
     "huge_number": huge_number,
     "drop_key": drop_key,
     "rename_key": rename_key,
@@ -851,38 +969,129 @@ DATA_MUTATIONS: dict[str, Callable[[Draw, Any], None]] = {
     "swap_layer": swap_layer,
     "repeat_or_args": repeat_or_args,
 }
-"""Mutations of the loaded values, in place (the document is dumped again afterwards)."""
+"""Mutations of the loaded values, in place (the document is dumped again afterwards); each
+says what it changed, or None when it changed nothing."""
 
 
-def _lines(text: str) -> list[str]:
-    return text.split("\n")
+def _moved(site: Site, old: SpecPath, new: SpecPath) -> Site:
+    """`site` after a later rename of the key at `old` to `new`."""
+
+    def move(p: SpecPath | None) -> SpecPath | None:
+        return (*new, *p[len(old) :]) if p is not None and p[: len(old)] == old else p
+
+    return replace(site, path=move(site.path), old=move(site.old))
 
 
-def _at_line(draw: Draw, text: str, change: Callable[[list[str], int], None]) -> str:
-    lines = _lines(text)
-    change(lines, draw(st.integers(0, len(lines) - 1)))
-    return "\n".join(lines)
+def _still_there(site: Site, data: Any) -> bool:
+    """Whether a later mutation left what `site` changed in place."""
+    assert site.path is not None
+    if site.kind == "drop_key":
+        return value_at(data, site.path[:-1]) is not _MISSING
+    return value_at(data, site.path) is not _MISSING
 
 
-def _insert(draw: Draw, text: str, piece: str) -> str:
+# ---- text mutations: each is a splice (or a few), so that touched offsets can follow later ones
+
+
+@dataclass
+class Edit:
+    """A text mutation's result: the new text, the spans it touched in it, and where an offset
+    of the old text is in the new one."""
+
+    text: str
+    spans: list[tuple[int, int]]
+    remap: Callable[[int], int]
+
+
+def _splice(
+    text: str, start: int, end: int, new: str, spans: list[tuple[int, int]] | None = None
+) -> Edit:
+    def remap(o: int) -> int:
+        return o if o <= start else start + len(new) + max(o - end, 0)
+
+    touched = [(start, start + len(new))] if spans is None else spans
+    return Edit(text[:start] + new + text[end:], touched, remap)
+
+
+def _line_at(draw: Draw, text: str) -> tuple[int, str]:
+    """A random `\\n`-separated line: its start offset and its text."""
+    lines = text.split("\n")
+    i = draw(st.integers(0, len(lines) - 1))
+    return sum(len(line) + 1 for line in lines[:i]), lines[i]
+
+
+def _delete_line(draw: Draw, text: str) -> Edit:
+    start, line = _line_at(draw, text)
+    end = start + len(line)
+    if end < len(text):
+        end += 1  # with its line break
+    elif start > 0:
+        start -= 1  # the last line: with the break before it
+    # touched: the line before the join and the line after it
+    return _splice(text, start, end, "", [(max(start - 1, 0), start + 1)])
+
+
+def _duplicate_line(draw: Draw, text: str) -> Edit:
+    start, line = _line_at(draw, text)
+    copy_ = line + "\n"
+    return _splice(text, start, start, copy_, [(start, start + len(copy_) + 1)])  # both lines
+
+
+def _tab(draw: Draw, text: str) -> Edit:
+    start, line = _line_at(draw, text)
+    return _splice(text, start, start + len(line) - len(line.lstrip(" ")), "\t")
+
+
+def _insert(draw: Draw, text: str, piece: str) -> Edit:
     i = draw(st.integers(0, len(text)))
-    return text[:i] + piece + text[i:]
+    return _splice(text, i, i, piece)
 
 
-def _value_of_line(draw: Draw, text: str, value: str) -> str:
+def _value_of_line(draw: Draw, text: str, value: str) -> Edit:
     """Replace the value after the first `: ` of a random line (or append a key) with `value`."""
+    start, line = _line_at(draw, text)
+    head, sep, _ = line.partition(": ")
+    if sep:
+        return _splice(text, start, start + len(line), f"{head}: {value}")
+    piece = f"\nextra: {value}"
+    end = start + len(line)
+    return _splice(text, end, end, piece, [(start, end + len(piece))])
 
-    def change(lines: list[str], i: int) -> None:
-        head, sep, _ = lines[i].partition(": ")
-        lines[i] = f"{head}: {value}" if sep else f"{lines[i]}\nextra: {value}"
 
-    return _at_line(draw, text, change)
+def _append(text: str, piece: str) -> Edit:
+    return _splice(text, len(text), len(text), piece)
 
 
-TEXT_MUTATIONS: dict[str, Callable[[Draw, str], str]] = {
-    "delete_line": lambda d, t: _at_line(d, t, lambda ls, i: ls.__delitem__(i)),
-    "duplicate_line": lambda d, t: _at_line(d, t, lambda ls, i: ls.insert(i, ls[i])),
-    "tab": lambda d, t: _at_line(d, t, lambda ls, i: ls.__setitem__(i, "\t" + ls[i].lstrip(" "))),
+def _second_document(draw: Draw, text: str) -> Edit:
+    prefix, suffix = draw(
+        st.sampled_from(
+            [("", "\n---\na: 1\n"), ("---\n", ""), ("", "\n...\n"), ("%YAML 1.1\n---\n", "")]
+        )
+    )
+    return _splice(text, 0, 0, prefix) if prefix else _append(text, suffix)
+
+
+def _crlf(draw: Draw, text: str) -> Edit:
+    """Every line break becomes CRLF: no line changes, so nothing is touched."""
+    return Edit(text.replace("\n", "\r\n"), [], lambda o: o + text.count("\n", 0, o))
+
+
+def _bom(draw: Draw, text: str) -> Edit:
+    """A byte order mark first: the reader drops one, so it touches nothing unless it's a second."""
+    return _splice(text, 0, 0, "\ufeff", [(0, 1)] if text.startswith("\ufeff") else [])
+
+
+def _truncate(draw: Draw, text: str) -> Edit:
+    k = draw(st.integers(0, len(text)))
+    return Edit(text[:k], [(k, k)], lambda o: min(o, k))
+
+
+_ALIASES = "\nlol1: &l1 [x, x, x, x, x, x, x, x, x]\nlol2: &l2 [*l1, *l1, *l1, *l1, *l1, *l1, *l1, *l1]\nlol3: [*l2, *l2, *l2, *l2]\n"  # fmt: skip
+
+TEXT_MUTATIONS: dict[str, Callable[[Draw, str], Edit]] = {
+    "delete_line": _delete_line,
+    "duplicate_line": _duplicate_line,
+    "tab": _tab,
     "bracket": lambda d, t: _insert(d, t, d(st.sampled_from(list("[]{}'\"&*!|>%@`#,?:-")))),
     "python_tag": lambda d, t: _value_of_line(
         d, t, d(st.sampled_from(["!!python/object/apply:os.system ['true']", "!!python/name:os.system", "!custom 1", "!!binary aGk=", "!!int x", "!!float 1", "!!set {a}"]))
@@ -890,28 +1099,50 @@ TEXT_MUTATIONS: dict[str, Callable[[Draw, str], str]] = {
     "anchor": lambda d, t: _value_of_line(
         d, t, d(st.sampled_from(["&a 4", "*a", "&a [1, 2]", "*undefined", "&a {layer: Dense}"]))
     ),
-    "aliases": lambda d, t: t + "\nlol1: &l1 [x, x, x, x, x, x, x, x, x]\nlol2: &l2 [*l1, *l1, *l1, *l1, *l1, *l1, *l1, *l1]\nlol3: [*l2, *l2, *l2, *l2]\n",
+    "aliases": lambda d, t: _append(t, _ALIASES),
     "merge_key": lambda d, t: _value_of_line(d, t, "{<<: {a: 1}, b: 2}"),
-    "second_document": lambda d, t: d(st.sampled_from([t + "\n---\na: 1\n", "---\n" + t, t + "\n...\n", "%YAML 1.1\n---\n" + t])),
+    "second_document": _second_document,
     "unicode": lambda d, t: _insert(d, t, d(st.text(min_size=1, max_size=4))),
     "long_number": lambda d, t: _value_of_line(d, t, "9" * 5000),
     "long_scalar": lambda d, t: _value_of_line(d, t, "a" * d(st.sampled_from([1000, 100_000, 5_000_000]))),
     "deep": lambda d, t: _value_of_line(d, t, "[" * 70 + "]" * 70),
-    "crlf": lambda d, t: t.replace("\n", "\r\n"),
-    "bom": lambda d, t: "\ufeff" + t,
+    "crlf": _crlf,
+    "bom": _bom,
     "control": lambda d, t: _insert(d, t, d(st.sampled_from(["\x00", "\x07", "\x1b", "\ufffe", "\u2028"]))),
-    "truncate": lambda d, t: t[: d(st.integers(0, len(t)))],
+    "truncate": _truncate,
 }  # fmt: skip
 """Mutations of the YAML text."""
+
+YAML_BREAK = re.compile("\r\n|[\r\n\x85\u2028\u2029]")
+"""Line breaks as YAML 1.1 (libyaml, whose marks locate graphspec's diagnostics) counts them."""
+LF = re.compile("\n")
+
+
+def yaml_lines(
+    text: str, spans: list[tuple[int, int]], breaks: re.Pattern[str] = YAML_BREAK
+) -> tuple[int, ...]:
+    """The 1-based lines the spans of `text` cover, as YAML numbers lines (or by `breaks`)."""
+    ends = [m.end() for m in breaks.finditer(text)]
+    lines: set[int] = set()
+    for s, e in spans:
+        first, last = (bisect.bisect_right(ends, o) + 1 for o in (s, max(s, e - 1)))
+        lines.update(range(first, last + 1))
+    return tuple(sorted(lines))
 
 
 @dataclass
 class Mutant:
-    """A mutated spec: where it came from, what was done, and its bytes."""
+    """A mutated spec: where it came from, what was done, where, and its bytes."""
 
     source: str
     steps: list[str]
     content: bytes
+    sites: list[Site] = field(default_factory=list)
+    text_ids: frozenset[str] = frozenset()
+    """The ids of inputs, nodes, shared entries and blocks before the text-level mutations:
+    those the mutations took away leave references to them dangling."""
+    text_keys: frozenset[str] = frozenset()
+    """The top-level keys before the text-level mutations: one they took away may be missing."""
 
 
 def sources(generated_only: bool = False) -> st.SearchStrategy[tuple[str, str]]:
@@ -925,26 +1156,57 @@ def sources(generated_only: bool = False) -> st.SearchStrategy[tuple[str, str]]:
 
 @st.composite
 def mutants(draw: Draw, generated_only: bool = False) -> Mutant:
-    """Up to three data-level and text-level mutations of a valid spec."""
+    """Up to three data-level and text-level mutations of a valid spec, with their sites."""
     name, text = draw(sources(generated_only))
     steps: list[str] = []
+    sites: list[Site] = []
     data_steps = draw(st.lists(st.sampled_from(sorted(DATA_MUTATIONS)), max_size=3))
     if data_steps:
         data = load_text(text).data
         for m in data_steps:
-            DATA_MUTATIONS[m](draw, data)
+            ids = set(ids_of(data))
+            site = DATA_MUTATIONS[m](draw, data)
+            if site is None:
+                continue
+            site = replace(site, gone=frozenset(ids - set(ids_of(data))))
+            if site.kind == "rename_key":
+                assert site.old is not None and site.path is not None
+                sites = [_moved(s, site.old, site.path) for s in sites]
+            sites = [s for s in sites if _still_there(s, data)] + [site]
         steps += data_steps
         text = dump(data, draw(st.sampled_from([None, False, True])))
     text_steps = draw(
         st.lists(st.sampled_from(sorted(TEXT_MUTATIONS)), max_size=2 if data_steps else 3)
     )
+    touched: list[tuple[str, list[tuple[int, int]]]] = []
+    text_keys, text_ids = keys_and_ids(text) if text_steps else (frozenset(), frozenset())
     for m in text_steps:
-        text = TEXT_MUTATIONS[m](draw, text)
+        edit = TEXT_MUTATIONS[m](draw, text)
+        touched = [(k, [(edit.remap(s), edit.remap(e)) for s, e in sp]) for k, sp in touched]
+        touched.append((m, edit.spans))
+        text = edit.text
     steps += text_steps
+    sites += [
+        Site(k, lines=yaml_lines(text, spans), lf_lines=yaml_lines(text, spans, LF))
+        for k, spans in touched
+    ]
     content = text.encode("utf-8", "surrogatepass")
-    if draw(st.integers(0, 30)) == 0:
-        content = _insert(draw, content.decode("latin-1"), "\udcff").encode(
-            "latin-1", "surrogateescape"
-        )
+    if draw(st.integers(0, 30)) == 15:  # one in 31 (Hypothesis favours the bounds)
+        i = draw(st.integers(0, len(content)))
+        content = content[:i] + b"\xff" + content[i:]
+        before = content[:i].decode("utf-8", "replace")
+        at = [(len(before), len(before))]
+        lines, lf_lines = yaml_lines(before, at), yaml_lines(before, at, LF)
+        sites.append(Site("invalid_utf8", lines=lines, lf_lines=lf_lines))
         steps.append("invalid_utf8")
-    return Mutant(name, steps, content)
+    return Mutant(name, steps, content, sites, text_ids, text_keys)
+
+
+@st.composite
+def planted_cycles(draw: Draw) -> Mutant:
+    """A generated valid spec with one cycle planted (make_cycle), and nothing else wrong."""
+    data = copy.deepcopy(draw(valid_specs()).data)
+    site = make_cycle(draw, data)
+    assert site is not None  # a generated spec has nodes
+    text = dump(data, draw(st.sampled_from([None, False, True])))
+    return Mutant("generated", ["make_cycle"], text.encode(), [site])
