@@ -1,0 +1,54 @@
+"""`graphspec import`: a built Keras model (functional or Sequential) as spec data, which
+graphspec.views writes as YAML. Reads the model through the public API and compat only."""
+
+from __future__ import annotations
+
+from collections.abc import Mapping
+from typing import Any
+
+from graphspec.diagnostics import codes
+from graphspec.keras import compat
+from graphspec.keras.importer.compiled import compile_settings
+from graphspec.keras.importer.graph import write_graph
+from graphspec.keras.importer.problems import NotExpressible, Unwritable, diagnostic
+from graphspec.keras.importer.state import Session
+
+
+def import_model(
+    model: Any, *, custom_objects: Mapping[str, type] | None = None, source: str = "<model>"
+) -> dict[str, Any]:
+    """The spec (as plain data) that builds `model` again; NotExpressible lists every part
+    the language cannot express. `custom_objects` maps spec names to user layer classes."""
+    keras = compat.keras()
+    custom = {cls: name for name, cls in (custom_objects or {}).items()}
+    session = Session(source, custom, lambda m, where: write_graph(session, m, where))
+    if not (compat.is_functional(model) or isinstance(model, keras.Sequential)):
+        raise NotExpressible(
+            diagnostic(
+                source,
+                "",
+                str(getattr(model, "name", type(model).__name__)),
+                Unwritable(
+                    f"a {type(model).__name__} is not a functional or Sequential model: "
+                    "it has no graph to write",
+                    codes.IMPORT_SUB_MODEL,
+                ),
+            )
+        )
+    graph = write_graph(session, model, "")
+    spec: dict[str, Any] = {"graphspec": 1, "name": model.name, **graph}
+    try:
+        section, options = compile_settings(model, graph["outputs"])
+    except Unwritable as problem:
+        session.problems.append(diagnostic(source, "", model.name, problem))
+        section, options = {}, {}
+    if options:
+        spec["outputs"] = {o: options.get(o) for o in graph["outputs"]}
+    if section:
+        spec["compile"] = section
+    if session.problems:
+        raise NotExpressible(session.problems)
+    return spec
+
+
+__all__ = ["NotExpressible", "import_model"]
