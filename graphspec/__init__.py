@@ -1,6 +1,6 @@
 """graphspec: describe a Keras functional model in YAML; validate it, order it, build it."""
 
-from graphspec.api import Checked, build, check, load
+from graphspec.api import Checked, build, check, from_keras, load
 from graphspec.diagnostics import (
     BuildError,
     Diagnostic,
@@ -25,5 +25,6 @@ __all__ = [
     "__version__",
     "build",
     "check",
+    "from_keras",
     "load",
 ]

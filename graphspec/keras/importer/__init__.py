@@ -9,6 +9,7 @@ from typing import Any
 from graphspec.diagnostics import codes
 from graphspec.keras import compat
 from graphspec.keras.importer.compiled import compile_settings
+from graphspec.keras.importer.defaults import constructor_defaults
 from graphspec.keras.importer.graph import write_graph
 from graphspec.keras.importer.problems import NotExpressible, Unwritable, diagnostic
 from graphspec.keras.importer.state import Session
@@ -51,4 +52,4 @@ def import_model(
     return spec
 
 
-__all__ = ["NotExpressible", "import_model"]
+__all__ = ["NotExpressible", "constructor_defaults", "import_model"]

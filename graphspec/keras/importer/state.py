@@ -86,10 +86,11 @@ def claim_ids(state: GraphState, shares: Callable[[Any], bool]) -> None:
     """Every id of the graph, valid Keras names first (kept as they are), then the mapped
     ones, then the ids of `use:` nodes (`SHARED_call`, `SHARED_call2`, …)."""
     wanted: list[tuple[str, Callable[[str], None]]] = []
-    for tensor in state.model.inputs:
+    for tensor in state.model.inputs:  # named as the model names its inputs: by the tensor
         layer = compat.producer(tensor)
         if layer is not None:
-            wanted.append((layer[0].name, _setter(state.inputs, id(layer[0]))))
+            name = str(getattr(tensor, "name", None) or layer[0].name)
+            wanted.append((name, _setter(state.inputs, id(layer[0]))))
     seen: set[int] = set()
     uses: list[compat.Call] = []
     for call in state.calls:
