@@ -17,7 +17,7 @@ from __future__ import annotations
 
 import re
 from collections import defaultdict
-from collections.abc import Mapping
+from collections.abc import Callable, Mapping
 from typing import Any
 
 from graphspec.views.fold_template import (
@@ -36,6 +36,7 @@ from graphspec.views.fold_template import (
     shape_of,
     snake,
     target,
+    without_digits,
 )
 
 Nodes = dict[str, dict[str, Any]]
@@ -51,7 +52,7 @@ def fold(
     groups that differ only in a key some leave out then share a template (the key a
     parameter with that default). Without it, such groups are folded apart."""
     out = _fold_graph(spec, defaults or {})
-    ordered = {k: out[k] for k in ("graphspec", "name", "description") if k in out}
+    ordered: dict[str, Any] = {k: out[k] for k in ("graphspec", "name", "description") if k in out}
     ordered.update({k: v for k, v in out.items() if k not in ordered})
     return ordered
 
@@ -59,6 +60,7 @@ def fold(
 def _fold_graph(graph: dict[str, Any], defaults: Mapping[str, Mapping[str, Any]]) -> dict[str, Any]:
     nodes: Nodes = dict(graph["nodes"])
     outputs = set(graph["outputs"])
+    inputs = set(graph["inputs"])
     taken = {*graph["inputs"], *graph.get("shared", {}), *nodes}
     blocks: dict[str, Any] = {}
 
@@ -68,11 +70,17 @@ def _fold_graph(graph: dict[str, Any], defaults: Mapping[str, Mapping[str, Any]]
         return defaults.get(str(node.get("layer")), {}).get(key, MISSING)
 
     nodes = _fold_groups(nodes, _runs(nodes, outputs), blocks, taken, default_of)
-    segments = _segments(nodes, set(graph["inputs"]), outputs)
+    nodes = _fold_groups(nodes, _chains(nodes, inputs, outputs), blocks, taken, default_of)
+    segments = _segments(nodes, inputs, outputs)
     nodes = _fold_groups(nodes, segments, blocks, taken, default_of)
     nodes = _repeats(nodes, outputs, blocks)
+    nodes = _distinct_names(nodes, blocks, {*inputs, *graph.get("shared", {})})
     shared = {
-        k: ({"graph": _fold_graph(v["graph"], defaults)} if isinstance(v, dict) and "graph" in v else v)
+        k: (
+            {"graph": _fold_graph(v["graph"], defaults)}
+            if isinstance(v, dict) and "graph" in v
+            else v
+        )
         for k, v in graph.get("shared", {}).items()
     }
     result: dict[str, Any] = {}
@@ -122,6 +130,30 @@ def _runs(nodes: Nodes, outputs: set[str]) -> list[list[str]]:
     return [r for r in runs if _one_exit(readers, r, outputs)]
 
 
+def _chains(nodes: Nodes, inputs: set[str], outputs: set[str]) -> list[list[str]]:
+    """Maximal chains: each node the only reader of the one before, which is its only input
+    (a convex group wherever its nodes are: nothing leaves it but through its end)."""
+    readers = consumers(nodes)
+    follows: dict[str, str] = {}
+    for nid, node in nodes.items():
+        refs = refs_of(node.get("inputs"))
+        if len(refs) == 1 and "." not in refs[0] and isinstance(node.get("inputs"), str):
+            before = refs[0]
+            if before not in inputs and before not in outputs and len(readers[before]) == 1:
+                follows[nid] = before
+    chains: list[list[str]] = []
+    chain_of: dict[str, int] = {}
+    for nid in nodes:
+        previous = follows.get(nid)
+        if previous is not None and previous in chain_of:
+            chain_of[nid] = chain_of[previous]
+            chains[chain_of[nid]].append(nid)
+        else:
+            chain_of[nid] = len(chains)
+            chains.append([nid])
+    return [c for c in chains if _one_exit(readers, c, outputs)]
+
+
 def _segments(nodes: Nodes, inputs: set[str], outputs: set[str]) -> list[list[str]]:
     """The nodes between consecutive cut nodes, each segment ending at its cut."""
     order = {nid: i for i, nid in enumerate(nodes)}
@@ -140,7 +172,9 @@ def _segments(nodes: Nodes, inputs: set[str], outputs: set[str]) -> list[list[st
     return [s for s in segments if _one_exit(readers, s, outputs)]
 
 
-def _one_exit(readers: dict[str, list[tuple[str, str]]], group: list[str], outputs: set[str]) -> bool:
+def _one_exit(
+    readers: dict[str, list[tuple[str, str]]], group: list[str], outputs: set[str]
+) -> bool:
     """At least two nodes, no model output among them, and exactly one of them read after
     the group, by its bare id: the group's value."""
     if len(group) < 2 or any(n in outputs for n in group):
@@ -201,8 +235,9 @@ def _renamed(node: dict[str, Any], rename: dict[str, str]) -> dict[str, Any]:
 
 
 def _use_id(members: list[str], block: str, taken: set[str]) -> str:
+    """What the group's ids share (`conv2_block1_1`), else the id of its value's node."""
     prefix = common_prefix(members).rstrip("_")
-    base = prefix if prefix and not prefix[0].isdigit() else f"{block}_use"
+    base = prefix if prefix and not prefix[0].isdigit() else members[-1]
     free = set(members)
     candidate, k = base, 2
     while candidate in taken and candidate not in free:
@@ -233,7 +268,7 @@ def _template(
             else escaped(value)
             for key, value in nodes[nid].items()
         }
-    name = _block_name(inner, first.members, blocks, taken)
+    name = _block_name(nodes, inner, first.members, blocks, taken)
     template: dict[str, Any] = {}
     if found.defaults:
         template["params"] = found.defaults
@@ -241,18 +276,23 @@ def _template(
     blocks[name] = template
     uses = []
     for i, shape in enumerate(shapes):
-        args = {p: c[i] for p, c in found.columns.items() if not same_value(c[i], found.defaults[p])}
+        args = {
+            p: c[i] for p, c in found.columns.items() if not same_value(c[i], found.defaults[p])
+        }
         refs = shape.formals
         uses.append({"block": name, **args, "inputs": refs[0] if len(refs) == 1 else refs})
     return name, uses
 
 
-def _block_name(inner: list[str], members: list[str], blocks: dict[str, Any], taken: set[str]) -> str:
+def _block_name(
+    nodes: Nodes, inner: list[str], members: list[str], blocks: dict[str, Any], taken: set[str]
+) -> str:
+    """A few layers: their ids joined (`conv_bn_relu`); else what the first group's ids share,
+    without numbers (`conv2_block1` → `conv_block`); else its value's id without numbers."""
     joined = "_".join(inner)
-    base = joined if len(inner) <= 3 and len(joined) <= 32 else ""
-    if not base:
-        prefix = re.sub(r"\d+", "", common_prefix(members)).strip("_")
-        base = re.sub(r"_+", "_", prefix) or "unit"
+    layers = all("layer" in nodes[m] for m in members)
+    base = joined if layers and len(inner) <= 3 and len(joined) <= 24 else ""
+    base = base or without_digits(common_prefix(members)) or without_digits(members[-1]) or "unit"
     candidate, k = base, 2
     while candidate in blocks or candidate in taken:
         candidate, k = f"{base}_{k}", k + 1
@@ -305,3 +345,48 @@ def _continues(
 def _with_repeat(node: dict[str, Any], count: int) -> dict[str, Any]:
     kept = {k: v for k, v in node.items() if k != "inputs"}
     return {**kept, "repeat": count, "inputs": node["inputs"]}
+
+
+# ---- Keras names ----------------------------------------------------------------------------
+
+
+def _expanded_names(blocks: dict[str, Any]) -> Callable[[str, dict[str, Any]], list[str]]:
+    """The Keras names a node makes, as the compiler names block and repeat copies."""
+    memo: dict[str, list[str]] = {}
+
+    def inner(block: str) -> list[str]:
+        if block not in memo:
+            memo[block] = [n for k, v in blocks[block]["nodes"].items() for n in names(k, v)]
+        return memo[block]
+
+    def names(nid: str, node: dict[str, Any]) -> list[str]:
+        copies = int(node.get("repeat", 1))
+        if "layer" in node:
+            return [nid] if copies == 1 else [f"{nid}_{k}" for k in range(1, copies + 1)]
+        if "block" not in node:
+            return []
+        heads = [nid] if copies == 1 else [f"{nid}_{k}" for k in range(1, copies + 1)]
+        return [f"{h}_{n}" for h in heads for n in inner(str(node["block"]))]
+
+    return names
+
+
+def _distinct_names(nodes: Nodes, blocks: dict[str, Any], reserved: set[str]) -> Nodes:
+    """Block uses renamed (`_2`, …) where a layer they expand to would take another's name."""
+    names = _expanded_names(blocks)
+    seen = set(reserved) | {
+        n for nid, node in nodes.items() if "block" not in node for n in names(nid, node)
+    }
+    rename: dict[str, str] = {}
+    for nid, node in nodes.items():
+        if "block" not in node:
+            continue
+        new, k = nid, 2
+        while any(n in seen for n in names(new, node)) or (new != nid and new in nodes):
+            new, k = f"{nid}_{k}", k + 1
+        seen.update(names(new, node))
+        if new != nid:
+            rename[nid] = new
+    if not rename:
+        return nodes
+    return {rename.get(k, k): _renamed(v, rename) for k, v in nodes.items()}

@@ -74,7 +74,7 @@ class Shape:
 
 def shape_of(nodes: dict[str, dict[str, Any]], member: list[str]) -> Shape:
     local = {n: i for i, n in enumerate(member)}
-    formals: list[str] = []
+    formals: dict[str, int] = {}
     described: list[Any] = []
     values: list[Any] = []
     slots: list[tuple[int, str]] = []
@@ -88,18 +88,18 @@ def shape_of(nodes: dict[str, dict[str, Any]], member: list[str]) -> Shape:
                 slots.append((i, k))
                 values.append(node[k])
         for ref in refs_of(node.get("inputs")):
-            if target(ref) not in local and ref not in formals:
-                formals.append(ref)
+            if target(ref) not in local:
+                formals.setdefault(ref, len(formals))
         wiring = _wiring(node.get("inputs"), local, formals)
         extra = {k: node[k] for k in STRUCTURAL[1:] if k in node}
         described.append([kind, node[kind], keys, fixed, wiring, extra])
-    return Shape(member, json.dumps(described, sort_keys=True), values, slots, formals)
+    return Shape(member, json.dumps(described, sort_keys=True), values, slots, list(formals))
 
 
-def _wiring(inputs: Any, local: dict[str, int], formals: list[str]) -> Any:
+def _wiring(inputs: Any, local: dict[str, int], formals: dict[str, int]) -> Any:
     if isinstance(inputs, str):
         head, _, tail = inputs.partition(".")
-        return ["n", local[head], tail] if head in local else ["x", formals.index(inputs)]
+        return ["n", local[head], tail] if head in local else ["x", formals[inputs]]
     if isinstance(inputs, list):
         return [_wiring(v, local, formals) for v in inputs]
     if isinstance(inputs, dict):
@@ -116,14 +116,14 @@ DefaultOf = Callable[[dict[str, Any], str], Any]
 def loose_signature(nodes: dict[str, dict[str, Any]], member: list[str]) -> str:
     """A group's shape without its keyword arguments: kinds, classes and wiring."""
     local = {n: i for i, n in enumerate(member)}
-    formals: list[str] = []
+    formals: dict[str, int] = {}
     described = []
     for nid in member:
         node = nodes[nid]
         kind = next(k for k in KINDS if k in node)
         for ref in refs_of(node.get("inputs")):
-            if target(ref) not in local and ref not in formals:
-                formals.append(ref)
+            if target(ref) not in local:
+                formals.setdefault(ref, len(formals))
         extra = {k: node[k] for k in STRUCTURAL[1:] if k in node}
         described.append([kind, node[kind], _wiring(node.get("inputs"), local, formals), extra])
     return json.dumps(described, sort_keys=True)
@@ -138,7 +138,9 @@ def filled(
     for i in range(len(groups[0])):
         union: dict[str, None] = {}
         for group in groups:
-            union.update(dict.fromkeys(k for k in nodes[group[i]] if k not in (*KINDS, *STRUCTURAL)))
+            union.update(
+                dict.fromkeys(k for k in nodes[group[i]] if k not in (*KINDS, *STRUCTURAL))
+            )
         for group in groups:
             node = nodes[group[i]]
             values = {k: node[k] if k in node else default_of(node, k) for k in union}
@@ -261,9 +263,8 @@ def common_prefix(names: list[str]) -> str:
     for i, c in enumerate(shortest):
         if any(n[i] != c for n in names):
             break
-        if c == "_":
-            end = i + 1
-        elif i + 1 == len(shortest) and all(len(n) == len(shortest) or n[i + 1] == "_" for n in names):
+        whole = i + 1 == len(shortest) and all(len(n) == i + 1 or n[i + 1] == "_" for n in names)
+        if c == "_" or whole:
             end = i + 1
     return shortest[:end]
 
@@ -273,19 +274,31 @@ def common_suffix(names: list[str]) -> str:
     return common_prefix(reversed_names)[::-1] if len(names) > 1 else ""
 
 
+def without_digits(name: str) -> str:
+    """`conv2_block6_concat` → `conv_block_concat`: a name with its numbers left out."""
+    parts = [re.sub(r"\d+", "", p) for p in name.split("_")]
+    text = "_".join(p for p in parts if p)
+    return text if ID_RE.fullmatch(text) else ""
+
+
 def inner_ids(nodes: dict[str, dict[str, Any]], member: list[str]) -> list[str]:
-    """The template's node ids, from the first group's ids without what they share."""
+    """The template's node ids, from the first group's ids without what they share (with
+    nothing shared, without their numbers); a leading number moves to the end."""
     prefix = common_prefix(member) if len(member) > 1 else ""
     stripped = [n[len(prefix) :] for n in member]
     suffix = common_suffix(stripped) if all(stripped) else ""
     out: list[str] = []
     for nid, text in zip(member, stripped, strict=True):
-        text = text[: len(text) - len(suffix)] if suffix else text
-        text = text.strip("_")
+        text = (text[: len(text) - len(suffix)] if suffix else text).strip("_")
+        if not prefix and not suffix:
+            text = without_digits(text)
         base = snake(str(next(nodes[nid][k] for k in KINDS if k in nodes[nid])))
-        if not text:
+        number, _, rest = text.partition("_")
+        if number.isdigit() and rest:
+            text = f"{rest}_{number}"
+        if not text or text.lower() in ("null", "true", "false"):
             text = base
-        elif not ID_RE.fullmatch(text) or text[0].isdigit():
+        elif not ID_RE.fullmatch(text):
             text = f"{base}_{text}"
         out.append(_fresh(text, set(out)))
     return out

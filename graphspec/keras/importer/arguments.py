@@ -9,7 +9,7 @@ import inspect
 import json
 import math
 from collections.abc import Callable
-from typing import Any
+from typing import Any, TypeGuard
 
 import numpy as np
 
@@ -23,7 +23,7 @@ NESTED_NOISE = ("name", "build_config", "compile_config")
 """What a nested layer's serialization holds that does not make it another layer."""
 
 
-def is_serialized(value: Any) -> bool:
+def is_serialized(value: Any) -> TypeGuard[dict[str, Any]]:
     return isinstance(value, dict) and all(k in value for k in SERIALIZED)
 
 
@@ -63,22 +63,27 @@ def _equal(a: Any, b: Any) -> bool:
         return a.keys() == b.keys() and all(_equal(a[k], b[k]) for k in a)
     if isinstance(a, list) and isinstance(b, list):
         return len(a) == len(b) and all(_equal(x, y) for x, y in zip(a, b, strict=True))
-    return type(a) is type(b) and a == b or (_number(a) and _number(b) and a == b)
+    return (type(a) is type(b) and a == b) or (_number(a) and _number(b) and a == b)
 
 
 def _number(v: Any) -> bool:
     return isinstance(v, int | float) and not isinstance(v, bool)
 
 
-def required(cls: type) -> list[str]:
-    """The constructor's parameters without a default (they are always written)."""
+def parameters_of(cls: type) -> list[inspect.Parameter]:
+    """The constructor's parameters (`self` left out); none when it has no signature."""
+    init: Any = cls.__init__  # type: ignore[misc]
     try:
-        parameters = inspect.signature(cls.__init__).parameters.values()
+        return list(inspect.signature(init).parameters.values())[1:]
     except (TypeError, ValueError):
         return []
+
+
+def required(cls: type) -> list[str]:
+    """The constructor's parameters without a default (they are always written)."""
     return [
         p.name
-        for p in list(parameters)[1:]
+        for p in parameters_of(cls)
         if p.default is inspect.Parameter.empty
         and p.kind not in (inspect.Parameter.VAR_POSITIONAL, inspect.Parameter.VAR_KEYWORD)
     ]
@@ -95,7 +100,9 @@ def minimal(values: Config, original: Config, rebuild: Rebuild, keep: list[str])
         default = rebuild({k: values[k] for k in keep if k in values})
     except Exception:  # Keras may refuse a partial config: then nothing is left out
         return dict(original)
-    chosen = {k for k in original if k in keep or k not in default or not same(default[k], original[k])}
+    chosen = {
+        k for k in original if k in keep or k not in default or not same(default[k], original[k])
+    }
     for _ in range(len(original) + 1):
         reduced = {k: values[k] for k in original if k in chosen}
         wrong = differences(rebuild, reduced, original)
@@ -121,11 +128,7 @@ def pruned(values: Config, original: Config, rebuild: Rebuild, keep: list[str]) 
 
 def in_signature_order(cls: type, values: Config) -> Config:
     """The constructor's parameters in its signature's order, others after (as they came)."""
-    try:
-        names = list(inspect.signature(cls.__init__).parameters)
-    except (TypeError, ValueError):
-        return values
-    rank = {n: i for i, n in enumerate(names)}
+    rank = {p.name: i for i, p in enumerate(parameters_of(cls))}
     return dict(sorted(values.items(), key=lambda kv: rank.get(kv[0], len(rank))))
 
 
@@ -217,7 +220,7 @@ class Rebuilder:
 
         return rebuild
 
-    def instance(self, cls: type) -> Rebuild:
+    def instance(self, cls: Any) -> Rebuild:
         def rebuild(config: Config) -> Config:
             key = key_of(cls, config)
             if key not in self.cache:

@@ -8,6 +8,7 @@ from collections.abc import Iterator, Mapping
 from typing import Any
 
 from graphspec.keras import compat
+from graphspec.keras.importer.arguments import parameters_of
 from graphspec.keras.importer.problems import Unwritable
 from graphspec.keras.importer.values import plain
 
@@ -36,12 +37,8 @@ def constructor_defaults(
 
 
 def _plain_defaults(cls: type) -> dict[str, Any]:
-    try:
-        parameters = inspect.signature(cls.__init__).parameters.values()
-    except (TypeError, ValueError):
-        return {}
     found: dict[str, Any] = {}
-    for p in parameters:
+    for p in parameters_of(cls):
         if p.default is inspect.Parameter.empty or p.name == "name":
             continue
         try:

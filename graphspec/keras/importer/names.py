@@ -8,9 +8,7 @@ from collections.abc import Iterable
 
 VALID = re.compile(r"[A-Za-z_][A-Za-z0-9_]*")
 INVALID_RUN = re.compile(r"[^A-Za-z0-9_]+")
-YAML_WORDS = frozenset(
-    ["null", "Null", "NULL", "true", "True", "TRUE", "false", "False", "FALSE"]
-)
+YAML_WORDS = frozenset(["null", "Null", "NULL", "true", "True", "TRUE", "false", "False", "FALSE"])
 """Valid ids that YAML 1.2 would not read as strings when written as keys."""
 
 

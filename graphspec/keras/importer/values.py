@@ -150,8 +150,7 @@ def nested_layer(key: str, value: dict[str, Any]) -> dict[str, Any]:
     cls = getattr(compat.keras().layers, name, None)
     if not isinstance(cls, type) or name not in registry.layer_names():
         raise Unwritable(
-            f"argument '{key}' holds layer class {name}, which is not one of Keras's "
-            "public layers",
+            f"argument '{key}' holds layer class {name}, which is not one of Keras's public layers",
             codes.IMPORT_UNKNOWN_LAYER,
         )
     config = value["config"] if isinstance(value["config"], dict) else {}
@@ -160,9 +159,7 @@ def nested_layer(key: str, value: dict[str, Any]) -> dict[str, Any]:
 
 def written(config: Config) -> dict[str, Any]:
     """A reduced layer config as spec keyword arguments (`layer` written `wraps`)."""
-    return {
-        LAYER_KEYS.get(k, k): spec_value(k, v) for k, v in config.items() if k != "name"
-    }
+    return {LAYER_KEYS.get(k, k): spec_value(k, v) for k, v in config.items() if k != "name"}
 
 
 def _check_name(kind: str, name: str, key: str) -> None:

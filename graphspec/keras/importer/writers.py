@@ -85,8 +85,7 @@ WRITERS: dict[str, Writer] = {
         codes.IMPORT_SUB_MODEL,
     ),
     "model": refuse(
-        "a subclassed model ({cls}): only functional and Sequential models have a graph "
-        "to write",
+        "a subclassed model ({cls}): only functional and Sequential models have a graph to write",
         codes.IMPORT_SUB_MODEL,
     ),
     "private": refuse(
