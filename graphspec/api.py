@@ -116,19 +116,21 @@ def from_keras(
     *,
     custom_objects: Mapping[str, Any] | None = None,
     blocks: bool = False,
+    expect: bool = False,
     source: str = "<model>",
 ) -> str:
     """A spec (YAML text) that builds `model` again: a functional or Sequential keras.Model.
 
     `custom_objects` maps the names a spec may use to user-defined layer classes; `blocks`
     folds repeated structures into blocks (docs/import.md). Raises GraphSpecError (GS8xx)
-    naming each layer the language cannot express; `source` is what its diagnostics name
-    as the file."""
+    naming each layer the language cannot express; `expect` adds the model's parameter
+    counts and output shapes as `expect:` facts; `source` is what diagnostics name as the
+    file."""
     from graphspec.keras.importer import constructor_defaults, import_model
     from graphspec.views.fold import fold
     from graphspec.views.spec_yaml import IMPORT_LAYOUT, to_yaml
 
-    spec = import_model(model, custom_objects=custom_objects, source=source)
+    spec = import_model(model, custom_objects=custom_objects, source=source, expect=expect)
     if blocks:
         spec = fold(spec, constructor_defaults(spec, custom_objects))
     return to_yaml(spec, IMPORT_LAYOUT)

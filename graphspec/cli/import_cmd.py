@@ -26,6 +26,11 @@ def add_arguments(c: argparse.ArgumentParser) -> None:
     c.add_argument("-o", "--output", metavar="SPEC.yaml", help="where to write (default: stdout)")
     c.add_argument("--blocks", action="store_true", help="fold repeated structures into blocks")
     c.add_argument(
+        "--expect",
+        action="store_true",
+        help="add the model's parameter counts and output shapes as `expect:` facts",
+    )
+    c.add_argument(
         "--custom-objects",
         action="append",
         default=[],
@@ -102,7 +107,9 @@ def run(args: argparse.Namespace, rep: Reporter) -> None:
     custom = user_layers(args)
     try:
         model, source = _model(args, shape, custom)
-        text = from_keras(model, custom_objects=custom, blocks=args.blocks, source=source)
+        text = from_keras(
+            model, custom_objects=custom, blocks=args.blocks, expect=args.expect, source=source
+        )
     except GraphSpecError as e:
         rep.report(e.diagnostics)
         return

@@ -9,7 +9,7 @@ from typing import Any
 import yaml
 
 from graphspec.syntax.scalars import OutOfRange, core_scalar
-from graphspec.syntax.sections import GRAPH_KEYS
+from graphspec.syntax.sections import GRAPH_KEYS, SETTINGS
 
 ONE_LINE_ENTRIES = tuple(k for k in GRAPH_KEYS if k != "blocks")
 """Sections written one flow line per entry (a `graph:` entry nests as a block)."""
@@ -27,8 +27,8 @@ class Layout:
     align: int = 0
 
 
-IMPORT_LAYOUT = Layout(width=160, align=28)
-"""How `graphspec import` lays a spec out: ids aligned, an entry a line up to 160 columns."""
+IMPORT_LAYOUT = Layout(width=180, align=28)
+"""How `graphspec import` lays a spec out: ids aligned, an entry a line up to 180 columns."""
 
 
 class _Dumper(yaml.SafeDumper):
@@ -86,6 +86,9 @@ def _emit(data: dict[str, Any], indent: int, lines: list[str], layout: Layout) -
         if key in ONE_LINE_ENTRIES and isinstance(value, dict):
             lines.append(f"{pad}{key}:")
             _entries(value, indent + 2, lines, layout)
+        elif key in SETTINGS and isinstance(value, dict) and value and layout != Layout():
+            lines.append(f"{pad}{key}:")
+            lines.extend(f"{pad}  {k}: {_flow(v)}" for k, v in value.items())
         elif key == "blocks" and isinstance(value, dict) and layout != Layout():
             lines.append(f"{pad}{key}:")
             for name, block in value.items():

@@ -3,6 +3,7 @@ graphspec.views writes as YAML. Reads the model through the public API and compa
 
 from __future__ import annotations
 
+import math
 from collections.abc import Mapping
 from typing import Any
 
@@ -16,10 +17,15 @@ from graphspec.keras.importer.state import Session
 
 
 def import_model(
-    model: Any, *, custom_objects: Mapping[str, type] | None = None, source: str = "<model>"
+    model: Any,
+    *,
+    custom_objects: Mapping[str, type] | None = None,
+    source: str = "<model>",
+    expect: bool = False,
 ) -> dict[str, Any]:
     """The spec (as plain data) that builds `model` again; NotExpressible lists every part
-    the language cannot express. `custom_objects` maps spec names to user layer classes."""
+    the language cannot express. `custom_objects` maps spec names to user layer classes;
+    `expect` adds the model's parameter counts and output shapes as `expect:` facts."""
     keras = compat.keras()
     custom = {cls: name for name, cls in (custom_objects or {}).items()}
     session = Session(source, custom, lambda m, where: write_graph(session, m, where))
@@ -34,6 +40,7 @@ def import_model(
                     "it has no graph to write",
                     codes.IMPORT_SUB_MODEL,
                 ),
+                "model",
             )
         )
     graph = write_graph(session, model, "")
@@ -41,7 +48,7 @@ def import_model(
     try:
         section, options = compile_settings(model, graph["outputs"])
     except Unwritable as problem:
-        session.problems.append(diagnostic(source, "", model.name, problem))
+        session.problems.append(diagnostic(source, "", model.name, problem, "model"))
         section, options = {}, {}
     if options:
         spec["outputs"] = {o: options.get(o) for o in graph["outputs"]}
@@ -49,7 +56,25 @@ def import_model(
         spec["compile"] = section
     if session.problems:
         raise NotExpressible(session.problems)
+    if expect:
+        spec["expect"] = facts(model, graph["outputs"])
     return spec
+
+
+def facts(model: Any, output_ids: list[str]) -> dict[str, Any]:
+    """The model's parameter counts (shared weights once) and output shapes, by output id."""
+
+    def count(weights: Any) -> int:
+        return sum(math.prod(int(d) for d in w.shape) for w in weights)
+
+    trainable, frozen = count(model.trainable_weights), count(model.non_trainable_weights)
+    shapes = {o: list(t.shape) for o, t in zip(output_ids, model.outputs, strict=True)}
+    return {
+        "params": trainable + frozen,
+        "trainable_params": trainable,
+        "non_trainable_params": frozen,
+        "output_shapes": shapes,
+    }
 
 
 __all__ = ["NotExpressible", "constructor_defaults", "import_model"]

@@ -100,7 +100,7 @@ def _object(kind: str, value: Any) -> Any:
             f"{kind[:-1]} {value['class_name']} is not one of Keras's own", codes.IMPORT_COMPILE
         )
     rebuild = Rebuilder().instance(cls)
-    config = {k: v for k, v in config.items() if not (kind == "optimizers" and k == "name")}
+    config = {k: v for k, v in config.items() if k != "name"}  # `name:` names the class
     reduced = simpler(minimal(config, config, rebuild, []), rebuild, config)
     name = str(value["class_name"])
     if not reduced and kind == "optimizers" and name.lower() in registry.data()["optimizers"]:

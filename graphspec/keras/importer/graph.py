@@ -62,7 +62,7 @@ def _inputs(state: GraphState) -> dict[str, Any]:
             found[state.inputs[id(layer)]] = input_entry(layer)
         except Unwritable as problem:
             state.session.problems.append(
-                diagnostic(state.session.source, state.where, layer.name, problem)
+                diagnostic(state.session.source, state.where, layer.name, problem, "input")
             )
     return found
 

@@ -17,10 +17,13 @@ class Unwritable(Exception):
         self.code, self.hint = code, hint
 
 
-def diagnostic(source: str, where: str, layer: str, problem: Unwritable) -> Diagnostic:
-    """`SOURCE: error: WHERE'LAYER': MESSAGE [GS8nn]`; `where` is the chain of sub-models."""
+def diagnostic(
+    source: str, where: str, layer: str, problem: Unwritable, what: str = "layer"
+) -> Diagnostic:
+    """`SOURCE: error: layer 'WHERE LAYER': MESSAGE [GS8nn]`; `where` is the chain of
+    sub-models (`tower > `); `what` says what is named (a layer, an input, the model)."""
     return Diagnostic(
-        f"layer '{where}{layer}': {problem}",
+        f"{what} '{where}{layer}': {problem}",
         source,
         code=problem.code,
         id=layer,

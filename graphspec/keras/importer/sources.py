@@ -41,7 +41,8 @@ def load_keras_file(path: str | Path, custom_objects: Mapping[str, type] | None 
 
 
 def application(name: str, input_shape: Sequence[int] | None = None) -> Any:
-    """keras.applications.NAME(weights=None[, input_shape=…]), with fresh layer names."""
+    """keras.applications.NAME(weights=None[, input_shape=…]), with fresh layer names and
+    without its weights (an import reads the graph and the configs only)."""
     try:
         registry.application(name)
     except Problem as e:
@@ -51,7 +52,7 @@ def application(name: str, input_shape: Sequence[int] | None = None) -> Any:
     if input_shape is not None:
         kwargs["input_shape"] = tuple(input_shape)
     try:
-        with compat.fresh_names():
+        with compat.fresh_names(), compat.without_weights():
             return getattr(keras.applications, name)(**kwargs)
     except Exception as e:  # Keras refuses the input shape (too small, wrong channels)
         raise SourceError(f"--application {name}: Keras refused it: {_short(e)}") from e

@@ -95,6 +95,11 @@ def spec_value(key: str, value: Any) -> Any:
     if isinstance(value, str) and kind is not None:
         _check_name(kind, value, key)
         return value
+    if kind is not None and value is not None:
+        raise Unwritable(
+            f"argument '{key}' is not one of Keras's {kind} (a Python function?)",
+            codes.IMPORT_ARGUMENT,
+        )
     return plain(key, value)
 
 
@@ -192,4 +197,10 @@ class LayerArguments:
 
     def of(self, layer: Any) -> dict[str, Any]:
         """A layer's constructor arguments as a spec writes them (Unwritable if it cannot)."""
-        return written(self.reduced(type(layer), dict(layer.get_config())))
+        try:
+            config = dict(layer.get_config())
+        except Exception as e:  # a layer whose config cannot be serialized
+            raise Unwritable(
+                f"Keras cannot read its config: {type(e).__name__}: {e}", codes.IMPORT_ARGUMENT
+            ) from e
+        return written(self.reduced(type(layer), config))

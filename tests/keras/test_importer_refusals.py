@@ -1,0 +1,120 @@
+"""What the language cannot express is refused, naming each layer and why (GS8xx), all in
+one run; a layer class given with custom_objects (--plugin) is imported under its name."""
+
+from __future__ import annotations
+
+from collections.abc import Callable
+from pathlib import Path
+from typing import Any
+
+import keras
+import pytest
+from keras import layers
+
+import graphspec
+from graphspec.diagnostics import GraphSpecError
+from tests.oracle import assert_same_model
+
+Write = Callable[..., Path]
+
+
+class Scale(layers.Layer):
+    """A user-defined layer (not one of Keras's)."""
+
+    def __init__(self, factor: float = 2.0, **kwargs: Any) -> None:
+        super().__init__(**kwargs)
+        self.factor = factor
+
+    def call(self, x: Any) -> Any:
+        return x * self.factor
+
+    def get_config(self) -> dict[str, Any]:
+        return {**super().get_config(), "factor": self.factor}
+
+
+class Subclassed(keras.Model):
+    def __init__(self) -> None:
+        super().__init__(name="subclassed")
+        self.dense = layers.Dense(3)
+
+    def call(self, x: Any) -> Any:
+        return self.dense(x)
+
+
+def problems(model: Any, **options: Any) -> list[tuple[str, str | None, str]]:
+    with pytest.raises(GraphSpecError) as e:
+        graphspec.from_keras(model, **options)
+    return [(d.code, d.id, d.message) for d in e.value.diagnostics]
+
+
+def test_lambda_is_refused_naming_the_layer() -> None:
+    x = keras.Input((3,), name="x")
+    y = layers.Lambda(lambda t: t * 2, name="double")(x)
+    [(code, layer, message)] = problems(keras.Model(x, y))
+    assert (code, layer) == ("GS802", "double")
+    assert message.startswith("layer 'double': Lambda is refused: it runs code")
+
+
+def test_custom_layer_needs_a_plugin_and_is_imported_with_one(write_spec: Write) -> None:
+    x = keras.Input((3,), name="x")
+    y = Scale(3.0, name="scaled")(layers.Dense(3, name="d")(x))
+    model = keras.Model(x, y)
+    [(code, layer, message)] = problems(model)
+    assert (code, layer) == ("GS801", "scaled")
+    assert "Scale is not one of Keras's public layers" in message
+    text = graphspec.from_keras(model, custom_objects={"MyScale": Scale})
+    assert "scaled: {layer: MyScale, factor: 3.0, inputs: d}" in text
+    rebuilt = graphspec.build(write_spec(text), custom_objects={"MyScale": Scale})
+    assert_same_model(rebuilt, model)
+
+
+def test_raw_ops_are_refused_until_the_language_has_op_nodes() -> None:
+    x = keras.Input((3,), name="x")
+    y = keras.ops.mean(layers.Dense(3, name="d")(x) + 1.0, axis=-1)
+    found = problems(keras.Model(x, y))
+    assert [(c, n) for c, n, _ in found] == [("GS803", "add"), ("GS803", "mean")]
+    assert "a raw keras.ops call (Add) is not a layer" in found[0][2]
+
+
+def test_sub_models_the_language_cannot_write() -> None:
+    x = keras.Input((3,), name="x")
+    stem = keras.Sequential([layers.Dense(3, name="s")], name="stem")
+    inner_in = keras.Input((3,), name="inner_in")
+    frozen = keras.Model(inner_in, layers.Dense(3, name="f")(inner_in), name="frozen")
+    frozen.trainable = False
+    out = layers.Add(name="sum")([stem(x), frozen(x), Subclassed()(x)])
+    found = {n: (c, m) for c, n, m in problems(keras.Model(x, out))}
+    assert found["stem"][0] == "GS804" and "nested Sequential" in found["stem"][1]
+    assert found["frozen"][0] == "GS804" and "frozen (trainable=False)" in found["frozen"][1]
+    assert found["subclassed"][0] == "GS804" and "subclassed model" in found["subclassed"][1]
+
+
+def test_a_subclassed_model_has_no_graph() -> None:
+    model = Subclassed()
+    model(keras.ops.ones((1, 3)))
+    [(code, layer, message)] = problems(model)
+    assert (code, layer) == ("GS804", "subclassed")
+    assert message.startswith("model 'subclassed': a Subclassed is not a functional")
+
+
+def test_arguments_and_compile_settings_the_language_cannot_write() -> None:
+    x = keras.Input((3,), name="x")
+    y = layers.Dense(2, activation=lambda t: t, name="own_activation")(x)
+    model = keras.Model(x, y, name="m")
+    model.compile(loss="mse", weighted_metrics=["mae"])
+    found = problems(model)
+    assert [(c, n) for c, n, _ in found] == [("GS805", "own_activation"), ("GS807", "m")]
+    assert found[1][2] == "model 'm': compile's 'weighted_metrics' is not in the language"
+
+
+def test_every_problem_is_reported_in_one_run() -> None:
+    x = keras.Input((3,), name="x")
+    a = layers.Lambda(lambda t: t, name="first")(x)
+    b = Scale(name="second")(a)
+    c = b * 2.0
+    found = problems(keras.Model(x, c))
+    assert [(code, n) for code, n, _ in found] == [
+        ("GS802", "first"),
+        ("GS801", "second"),
+        ("GS803", "multiply"),
+    ]
