@@ -69,6 +69,7 @@ def test_docs_list_every_code_with_its_heading_and_explanation() -> None:
 
 EXAMPLES = {c: s for c, s in sections().items() if blocks(s, "yaml")}
 MANUAL = {"GS106", "GS109", "GS110", "GS111", "GS409", "GS603", "GS605", "GS608"}
+MANUAL |= {f"GS80{i}" for i in range(1, 9)}  # import: Python examples, tests at the end
 """Codes whose example is not a spec snippet; each has a test of its own below."""
 
 
@@ -354,3 +355,99 @@ def test_too_many_includes_gs409(tmp_path: Path, monkeypatch: pytest.MonkeyPatch
         graphspec.check(include_doubling(tmp_path, 12))  # 4,094
     assert codes_of(e) == ["GS409"]
     assert "more than 1,000 included spec files" in e.value.diagnostics[0].message
+
+
+# ---- import (GS8xx): the Python examples of docs/diagnostics.md, as tests --------------------
+
+
+def _unknown_layer() -> Any:
+    import keras
+
+    class Scale(keras.layers.Layer):
+        def call(self, x: Any) -> Any:
+            return 2.0 * x
+
+    x = keras.Input((3,), name="x")
+    return keras.Model(x, Scale(name="scale")(x))
+
+
+def _lambda() -> Any:
+    import keras
+
+    x = keras.Input((3,), name="x")
+    return keras.Model(x, keras.layers.Lambda(lambda t: 2.0 * t, name="double")(x))
+
+
+def _raw_operation() -> Any:
+    import keras
+
+    x = keras.Input((3,), name="x")
+    return keras.Model(x, keras.layers.Dense(2, name="d")(x) * 2.0)
+
+
+def _sequential_inside() -> Any:
+    import keras
+
+    x = keras.Input((3,), name="x")
+    stem = keras.Sequential([keras.layers.Dense(3, name="s")], name="stem")
+    return keras.Model(x, stem(x))
+
+
+def halve(t: Any) -> Any:
+    return t / 2
+
+
+def _function_argument() -> Any:
+    import keras
+
+    x = keras.Input((3,), name="x")
+    return keras.Model(x, keras.layers.Dense(2, activation=halve, name="d")(x))
+
+
+def _shared_across_graphs() -> Any:
+    import keras
+
+    dense = keras.layers.Dense(3, name="dense")
+    x = keras.Input((3,), name="x")
+    inner = keras.Model(x, dense(x), name="inner")
+    y = keras.Input((3,), name="y")
+    return keras.Model(y, dense(inner(y)), name="outer")
+
+
+def _weighted_metrics() -> Any:
+    import keras
+
+    x = keras.Input((3,), name="x")
+    model = keras.Model(x, keras.layers.Dense(2, name="d")(x), name="m")
+    model.compile(loss="mse", weighted_metrics=["mae"])
+    return model
+
+
+IMPORT_EXAMPLES = {
+    "GS801": _unknown_layer,
+    "GS802": _lambda,
+    "GS803": _raw_operation,
+    "GS804": _sequential_inside,
+    "GS805": _function_argument,
+    "GS806": _shared_across_graphs,
+    "GS807": _weighted_metrics,
+}
+
+
+@pytest.mark.parametrize("code", sorted(IMPORT_EXAMPLES))
+def test_import_example_prints_what_the_doc_says(code: str) -> None:
+    (expected,) = blocks(sections()[code], "text")
+    with pytest.raises(GraphSpecError) as e:
+        graphspec.from_keras(IMPORT_EXAMPLES[code]())
+    assert codes_of(e) == [code]
+    assert f"{e.value}\n" == expected
+
+
+def test_a_model_file_keras_cannot_load_gs808(
+    capsys: pytest.CaptureFixture[str], tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    monkeypatch.chdir(tmp_path)
+    (tmp_path / "broken.keras").write_bytes(b"not a Keras archive")
+    (expected,) = blocks(sections()["GS808"], "text")
+    status, _, err = run(capsys, "import", "broken.keras")
+    assert (status, err) == (1, expected)

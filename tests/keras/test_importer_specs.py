@@ -18,7 +18,7 @@ from tests.oracle import assert_same_model
 Write = Callable[..., Path]
 BUNDLED = [p for p in ALL_SPECS if p.parent.name != "applications"]
 LARGE = {"architectures"}
-"""Large models (224×224 ImageNet architectures): compared without weights, by structure."""
+"""Large models (224 x 224 ImageNet architectures): compared without weights, by structure."""
 
 
 @pytest.mark.parametrize("path", BUNDLED, ids=[str(p.relative_to(SPECS)) for p in BUNDLED])

@@ -21,6 +21,9 @@ SERIALIZED = ("module", "class_name", "config")
 """The keys of a Keras serialization of an object (an initializer, a nested layer, …)."""
 NESTED_NOISE = ("name", "build_config", "compile_config")
 """What a nested layer's serialization holds that does not make it another layer."""
+LAYER_MODULES = ("keras.layers", "keras.src.layers", "keras.src.models", "keras.src.applications")
+"""Where the serializations of layers (and models) come from; other objects keep `name`
+(a dtype policy's name is its dtype)."""
 
 
 def is_serialized(value: Any) -> TypeGuard[dict[str, Any]]:
@@ -32,7 +35,8 @@ def canonical(value: Any) -> Any:
     without their names and build settings (Keras derives those)."""
     if isinstance(value, dict):
         out = {str(k): canonical(v) for k, v in value.items()}
-        if is_serialized(value) and isinstance(out["config"], dict):
+        layer = str(value.get("module", "")).startswith(LAYER_MODULES)
+        if is_serialized(value) and layer and isinstance(out["config"], dict):
             out["config"] = {k: v for k, v in out["config"].items() if k not in NESTED_NOISE}
             out.pop("build_config", None)
             out.pop("compile_config", None)
@@ -224,8 +228,8 @@ class Rebuilder:
         def rebuild(config: Config) -> Config:
             key = key_of(cls, config)
             if key not in self.cache:
-                with compat.fresh_names():
-                    self.cache[key] = dict(cls.from_config(dict(config)).get_config())
+                with compat.fresh_names():  # as a build makes it: the class called
+                    self.cache[key] = dict(cls(**config).get_config())
             return dict(self.cache[key])
 
         return rebuild

@@ -35,7 +35,7 @@ def load_keras_file(path: str | Path, custom_objects: Mapping[str, type] | None 
                 f"Keras could not load the model: {_short(e)}",
                 str(path),
                 code=codes.IMPORT_CANNOT_LOAD,
-                hint="a layer class of your own comes in with --plugin MODULE",
+                hint="a model with layer classes of your own needs their module: --plugin MODULE",
             )
         ) from e
 

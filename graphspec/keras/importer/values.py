@@ -62,11 +62,19 @@ def short_object(value: dict[str, Any], rebuilder: Rebuilder) -> Any:
     if reduced:
         return {**value, "config": reduced}
     kind = OBJECT_MODULES[value["module"]]
-    alias = snake(value["class_name"])
     module = getattr(compat.keras(), kind)
-    if alias in registry.data()[kind] and type(module.get(alias)) is cls:
-        return alias
-    return value["class_name"]
+    for bare in (snake(value["class_name"]), value["class_name"]):
+        if bare in registry.data()[kind] and _gets(module, bare, cls):
+            return bare
+    return value  # Keras cannot make it from its name alone (Constant): all its arguments
+
+
+def _gets(module: Any, name: str, cls: type) -> bool:
+    """Whether `keras.<module>.get(name)` makes an object of class `cls`."""
+    try:
+        return type(module.get(name)) is cls
+    except Exception:  # Constant's get("constant") raises KeyError
+        return False
 
 
 def shorter_objects(config: Config, rebuilder: Rebuilder, layers: LayerReducer) -> Config:
@@ -143,6 +151,12 @@ def _serialized(key: str, value: dict[str, Any], kind: str | None) -> Any:
         return {"name": name, **{k: plain(key, v) for k, v in config.items()}}
     if key in LAYER_KEYS:
         return nested_layer(key, value)
+    if name == "function":
+        raise Unwritable(
+            f"argument '{key}' is the Python function '{value['config']}', not one of "
+            f"Keras's {kind or 'objects'}",
+            codes.IMPORT_ARGUMENT,
+        )
     raise Unwritable(
         f"argument '{key}' holds a {name} ({module}), which the language cannot write",
         codes.IMPORT_ARGUMENT,

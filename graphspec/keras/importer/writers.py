@@ -105,7 +105,7 @@ WRITERS: dict[str, Writer] = {
     "op": refuse(
         "a raw keras.ops call ({cls}) is not a layer: `op:` nodes are not in the language yet",
         codes.IMPORT_RAW_OPERATION,
-        "write it as a layer (keras.layers.Add()([a, b]) for a + b)",
+        "write it with a layer (keras.layers.Add()([a, b]) for a + b, Multiply for a * b)",
     ),
 }
 """The writer of each kind (kinds.KINDS)."""
