@@ -179,6 +179,15 @@ def is_functional(model: Any) -> bool:
     return type(model) is Functional
 
 
+LAYER_MODULES = ("keras.layers", "keras.src.layers", "keras.src.models", "keras.src.applications")
+"""Where Keras's serializations of layers and models say they come from."""
+
+
+def serializes_a_layer(module: str) -> bool:
+    """Whether a serialization's `module` is one of layers (or models) of Keras."""
+    return module.startswith(LAYER_MODULES)
+
+
 def defined_in_applications(cls: type) -> bool:
     """Whether a class comes from keras.applications' own modules (a private layer)."""
     return cls.__module__.startswith("keras.src.applications.")
@@ -228,7 +237,7 @@ def _graph_requirements(k: Any) -> list[str]:
     """What reading a model's graph (model_calls, keras_mask, fresh_names) relies on."""
     missing = []
     x = k.Input((2,), name="probe_in")
-    dense = k.layers.Dense(1, name="probe_dense")
+    dense = k.layers.Dense(2, name="probe_dense")
     y = dense(dense(x))
     calls = model_calls(k.Model(x, y))
     if [(c.operation.name, c.index, len(c.args)) for c in calls] != [

@@ -14,6 +14,7 @@ from keras import layers
 
 import graphspec
 from graphspec.cli import main
+from graphspec.keras import compat
 from tests.oracle import assert_same_model
 
 
@@ -70,8 +71,9 @@ def test_what_cannot_be_expressed_exits_1_and_writes_nothing(
 
 
 def test_json_diagnostics(capsys: pytest.CaptureFixture[str], tmp_path: Path) -> None:
-    x = keras.Input((3,), name="x")
-    model = keras.Model(x, layers.Dense(2, name="d")(x) * 2.0)
+    with compat.fresh_names():
+        x = keras.Input((3,), name="x")
+        model = keras.Model(x, layers.Dense(2, name="d")(x) * 2.0)
     model.save(tmp_path / "m.keras")
     out = tmp_path / "m.yaml"
     code, stdout, _ = run(

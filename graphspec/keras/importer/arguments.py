@@ -21,9 +21,7 @@ SERIALIZED = ("module", "class_name", "config")
 """The keys of a Keras serialization of an object (an initializer, a nested layer, …)."""
 NESTED_NOISE = ("name", "build_config", "compile_config")
 """What a nested layer's serialization holds that does not make it another layer."""
-LAYER_MODULES = ("keras.layers", "keras.src.layers", "keras.src.models", "keras.src.applications")
-"""Where the serializations of layers (and models) come from; other objects keep `name`
-(a dtype policy's name is its dtype)."""
+
 
 
 def is_serialized(value: Any) -> TypeGuard[dict[str, Any]]:
@@ -35,7 +33,7 @@ def canonical(value: Any) -> Any:
     without their names and build settings (Keras derives those)."""
     if isinstance(value, dict):
         out = {str(k): canonical(v) for k, v in value.items()}
-        layer = str(value.get("module", "")).startswith(LAYER_MODULES)
+        layer = compat.serializes_a_layer(str(value.get("module", "")))  # others keep `name`
         if is_serialized(value) and layer and isinstance(out["config"], dict):
             out["config"] = {k: v for k, v in out["config"].items() if k not in NESTED_NOISE}
             out.pop("build_config", None)
