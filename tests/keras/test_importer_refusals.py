@@ -99,6 +99,12 @@ def test_a_subclassed_model_has_no_graph() -> None:
     assert message.startswith("model 'subclassed': a Subclassed is not a functional")
 
 
+def test_a_sequential_model_without_an_input_has_no_graph() -> None:
+    [(code, layer, message)] = problems(keras.Sequential([layers.Dense(2)], name="unbuilt"))
+    assert (code, layer) == ("GS806", "unbuilt")
+    assert "no input yet has no graph" in message
+
+
 def test_arguments_and_compile_settings_the_language_cannot_write() -> None:
     x = keras.Input((3,), name="x")
     y = layers.Dense(2, activation=lambda t: t, name="own_activation")(x)

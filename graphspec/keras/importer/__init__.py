@@ -29,20 +29,10 @@ def import_model(
     keras = compat.keras()
     custom = {cls: name for name, cls in (custom_objects or {}).items()}
     session = Session(source, custom, lambda m, where: write_graph(session, m, where))
-    if not (compat.is_functional(model) or isinstance(model, keras.Sequential)):
-        raise NotExpressible(
-            diagnostic(
-                source,
-                "",
-                str(getattr(model, "name", type(model).__name__)),
-                Unwritable(
-                    f"a {type(model).__name__} is not a functional or Sequential model: "
-                    "it has no graph to write",
-                    codes.IMPORT_SUB_MODEL,
-                ),
-                "model",
-            )
-        )
+    no_graph = _no_graph(model, keras)
+    if no_graph is not None:
+        name = str(getattr(model, "name", type(model).__name__))
+        raise NotExpressible(diagnostic(source, "", name, no_graph, "model"))
     graph = write_graph(session, model, "")
     spec: dict[str, Any] = {"graphspec": 1, "name": model.name, **graph}
     try:
@@ -59,6 +49,24 @@ def import_model(
     if expect:
         spec["expect"] = facts(model, graph["outputs"])
     return spec
+
+
+def _no_graph(model: Any, keras: Any) -> Unwritable | None:
+    """Why the model has no graph to write, if it has none."""
+    if not (compat.is_functional(model) or isinstance(model, keras.Sequential)):
+        return Unwritable(
+            f"a {type(model).__name__} is not a functional or Sequential model: it has no "
+            "graph to write",
+            codes.IMPORT_SUB_MODEL,
+        )
+    try:
+        model.outputs  # noqa: B018  (a Sequential never called has none)
+    except (AttributeError, ValueError):
+        return Unwritable(
+            "a Sequential model with no input yet has no graph: give it an Input first",
+            codes.IMPORT_GRAPH,
+        )
+    return None
 
 
 def facts(model: Any, output_ids: list[str]) -> dict[str, Any]:

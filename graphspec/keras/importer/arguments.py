@@ -23,7 +23,6 @@ NESTED_NOISE = ("name", "build_config", "compile_config")
 """What a nested layer's serialization holds that does not make it another layer."""
 
 
-
 def is_serialized(value: Any) -> TypeGuard[dict[str, Any]]:
     return isinstance(value, dict) and all(k in value for k in SERIALIZED)
 

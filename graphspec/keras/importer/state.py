@@ -48,14 +48,15 @@ class GraphState:
     shared: dict[str, Any] = field(default_factory=dict)
     nodes: dict[str, Any] = field(default_factory=dict)
     ids: Ids = field(default_factory=Ids)
+    times: Counter[int] = field(default_factory=Counter)
+    """How many calls of each operation (by its id) the graph has."""
 
     def __post_init__(self) -> None:
-        counts = Counter(id(c.operation) for c in self.calls)
+        self.times = Counter(id(c.operation) for c in self.calls)
         self.outputs_of = {(id(c.operation), c.index): len(c.outputs) for c in self.calls}
-        self._times = counts
 
     def called_more_than_once(self, operation: Any) -> bool:
-        return self._times[id(operation)] > 1
+        return self.times[id(operation)] > 1
 
     def ref(self, tensor: Any) -> str:
         """`id` or `id.K`: the reference of a tensor of this graph."""
