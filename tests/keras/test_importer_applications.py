@@ -136,3 +136,16 @@ def test_application_spec_validates_with_static_shapes_fully_known(name: str) ->
     unknown = [k for k, shape in checked.shapes.items() if not _known(shape)]
     assert unknown == []
     assert checked.warnings == []
+
+
+def test_the_feature_table_in_the_docs_gives_each_status() -> None:
+    text = (SPECS.parent / "docs" / "import.md").read_text("utf-8")
+    rows = text[text.index("| application | status |") :].split("\n\n")[0].splitlines()[2:]
+    status = {
+        name.strip(): row.split("|")[2].strip()
+        for row in rows
+        for name in row.split("|")[1].split(",")
+    }
+    assert sorted(status) == APPLICATIONS
+    assert {a for a, s in status.items() if s == "round trip exact"} == set(EXPRESSIBLE)
+    assert all(s.startswith("refused") for a, s in status.items() if a in BLOCKED)
