@@ -12,7 +12,7 @@ from graphspec.diagnostics import Diagnostic, GraphSpecError, SpecError, sorted_
 from graphspec.ir import Program
 from graphspec.order import order
 from graphspec.resolve import Options, resolve
-from graphspec.shapes import ShapeTree, infer
+from graphspec.shapes import Params, ShapeTree, infer
 from graphspec.syntax.document import Document
 from graphspec.syntax.loader import load_file
 from graphspec.syntax.schema import Spec
@@ -27,6 +27,9 @@ class Checked:
     program: Program
     shapes: dict[str, ShapeTree] = field(default_factory=dict)
     """Static shape of every input and node of the top graph (None: unknown)."""
+    params: Params = field(default_factory=Params)
+    """Static parameter counts: per node (`.nodes`), per shared callable, `.total` (None:
+    unknown without building)."""
 
     @property
     def warnings(self) -> list[Diagnostic]:
@@ -85,7 +88,7 @@ def check(
         raise SpecError(early)
     if errors:  # with earlier errors, warnings may be artefacts of entries set aside
         raise SpecError(sorted_diagnostics([*early, *errors, *([] if early else program.warnings)]))
-    return Checked(spec, program, inferred.shapes)
+    return Checked(spec, program, inferred.shapes, inferred.params)
 
 
 def build(
