@@ -152,3 +152,15 @@ def test_without_graphviz_an_image_is_a_usage_error(
     assert "apt-get install graphviz" in err and "brew install graphviz" in err
     assert not out.exists()
     assert main(["plot", spec, "-o", str(tmp_path / "mlp.mmd")]) == 0  # needs nothing
+
+
+def test_the_readme_picture_is_made_by_its_command() -> None:
+    readme = (ROOT / "README.md").read_text("utf-8")
+    command = "graphspec plot specs/examples/unet.yaml --depth 1 -o docs/unet.svg"
+    assert f"`{command}`" in readme and "](docs/unet.svg)" in readme
+    svg = (ROOT / "docs/unet.svg").read_text("utf-8")
+    assert MAGIC[".svg"](svg.encode())
+    found = check_partially(ROOT / "specs/examples/unet.yaml")
+    assert found.program is not None and found.inferred is not None
+    d = picture(found.program, found.inferred, found.diagnostics, depth=1)
+    assert [k for k in d.boxes if f"<title>{k}</title>" not in svg] == []

@@ -144,3 +144,11 @@ def test_summary_builds_where_shapes_are_unknown(write_spec: Any) -> None:
     """The counter-test: the probe above would see TensorFlow if the command imported it."""
     path = write_spec(json.dumps(UNKNOWN))
     assert "tensorflow" in _imports(["summary", str(path)])
+
+
+def test_the_readme_shows_what_summary_prints(capsys: pytest.CaptureFixture[str]) -> None:
+    readme = (ROOT / "README.md").read_text("utf-8")
+    command = "$ graphspec summary specs/seed/siamese_lstm.yaml\n"
+    shown = readme.split(command, 1)[1].split("```", 1)[0]
+    assert main(["summary", str(ROOT / "specs/seed/siamese_lstm.yaml")]) == 0
+    assert capsys.readouterr().out == shown
