@@ -118,14 +118,20 @@ class Tally:
         self.nodes.setdefault(graph, {})[node.id] = self.counts[owner]
 
     def count(self, node: NodeIR, given: Any) -> Count | None:
-        fn = node.callable
+        counter = CALLS.get(type(node.callable))
+        if counter is None:
+            return None  # a kind of node with no rule yet
         try:
-            if isinstance(fn, LayerIR):
-                return layer_count(fn, given, node.call)
-            entry = self.program.shared[fn.key]
-            found = COUNTERS[type(entry)](self, fn.key, entry, given, node)
+            return counter(self, node, given)
         except UNDECIDED:
             return None
+
+    def shared(self, node: NodeIR, given: Any) -> Count:
+        """The parameters of the shared callable a `use:` node calls (at its first call)."""
+        fn = node.callable
+        assert isinstance(fn, Use)
+        entry = self.program.shared[fn.key]
+        found = SHARED[type(entry)](self, fn.key, entry, given, node)
         return found.frozen() if frozen(entry) else found
 
     def held(self, graph: str, frozen_: bool = False) -> dict[str, Count | None]:
@@ -168,9 +174,21 @@ def _submodel(tally: Tally, key: str, entry: SubGraphIR, given: Any, node: NodeI
     return found
 
 
-COUNTERS: dict[type, Counter] = {
+SHARED: dict[type, Counter] = {
     LayerIR: _layer,
     ApplicationIR: _application,
     SubGraphIR: _submodel,
 }
 """Kind of shared entry → how its parameters are counted (a new kind: one function here)."""
+
+
+def _new_layer(tally: Tally, node: NodeIR, given: Any) -> Count:
+    assert isinstance(node.callable, LayerIR)
+    return layer_count(node.callable, given, node.call)
+
+
+CALLS: dict[type, Callable[[Tally, NodeIR, Any], Count]] = {
+    LayerIR: _new_layer,
+    Use: Tally.shared,
+}
+"""Kind of node callable → how the parameters of a call are counted (an op: one entry)."""

@@ -36,6 +36,14 @@ def layer_label(layer: LayerIR) -> str:
     return layer.class_name
 
 
+def callable_label(fn: object) -> tuple[str, str]:
+    """(kind, label) of what a node makes anew: a layer, or another kind of callable (an op)
+    by its name."""
+    if isinstance(fn, LayerIR):
+        return "layer", layer_label(fn)
+    return "op", str(getattr(fn, "name", "") or type(fn).__name__)
+
+
 def named_text(n: Named) -> str:
     """A loss, metric or optimizer as written: `huber(delta=2.0)`."""
     if not n.kwargs:

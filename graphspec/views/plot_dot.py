@@ -59,8 +59,16 @@ def _box(box: Box, indent: str) -> str:
     )
 
 
+Members = dict[str | None, tuple[list[Box], list[Cluster]]]
+
+
 def _cluster(
-    drawing: Drawing, cluster: Cluster, names: dict[str, str], indent: str, lines: list[str]
+    drawing: Drawing,
+    cluster: Cluster,
+    inside: Members,
+    names: dict[str, str],
+    indent: str,
+    lines: list[str],
 ) -> None:
     depth = cluster.depth(drawing.clusters)
     sub = cluster.kind == "submodel"
@@ -72,19 +80,22 @@ def _cluster(
         f'{indent}  label=<<b>{html(cluster.title)}</b>>; style="{style}"; '
         f'fillcolor="{fill}"; color="{border}";'
     )
-    _members(drawing, cluster.key, names, indent + "  ", lines)
+    _members(drawing, cluster.key, inside, names, indent + "  ", lines)
     lines.append(f"{indent}}}")
 
 
 def _members(
-    drawing: Drawing, parent: str | None, names: dict[str, str], indent: str, lines: list[str]
+    drawing: Drawing,
+    parent: str | None,
+    inside: Members,
+    names: dict[str, str],
+    indent: str,
+    lines: list[str],
 ) -> None:
-    for box in drawing.boxes.values():
-        if box.cluster == parent:
-            lines.append(_box(box, indent))
-    for cluster in drawing.clusters.values():
-        if cluster.parent == parent:
-            _cluster(drawing, cluster, names, indent, lines)
+    boxes, clusters = inside[parent]
+    lines.extend(_box(box, indent) for box in boxes)
+    for cluster in clusters:
+        _cluster(drawing, cluster, inside, names, indent, lines)
 
 
 def to_dot(drawing: Drawing) -> str:
@@ -101,7 +112,7 @@ def to_dot(drawing: Drawing) -> str:
         f'  edge [fontname="Helvetica", fontsize=9, color="{GREY}", fontcolor="{GREY}", '
         "arrowsize=0.7];",
     ]
-    _members(drawing, None, names, "  ", lines)
+    _members(drawing, None, drawing.members(), names, "  ", lines)
     for e in drawing.edges:
         label = edge_label(e, drawing)
         attrs = f" [label={quoted(' ' + label + ' ')}]" if label else ""

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from collections import Counter
 from dataclasses import dataclass, field
 from typing import Any
 
@@ -9,7 +10,6 @@ from graphspec.ir import (
     ApplicationIR,
     GraphIR,
     InputsIR,
-    LayerIR,
     NodeIR,
     Origin,
     Program,
@@ -18,7 +18,7 @@ from graphspec.ir import (
     Use,
 )
 from graphspec.shapes import Count, Inferred, ShapeTree
-from graphspec.views.facts import count_text, layer_label, shape_text, training
+from graphspec.views.facts import callable_label, count_text, layer_label, shape_text, training
 
 
 @dataclass
@@ -77,6 +77,17 @@ class Drawing:
     def add(self, box: Box) -> Box:
         return self.boxes.setdefault(box.key, box)
 
+    def members(self) -> dict[str | None, tuple[list[Box], list[Cluster]]]:
+        """The boxes and clusters directly inside each cluster (None: the top level)."""
+        found: dict[str | None, tuple[list[Box], list[Cluster]]] = {None: ([], [])}
+        for key in self.clusters:
+            found[key] = ([], [])
+        for box in self.boxes.values():
+            found[box.cluster][0].append(box)
+        for cluster in self.clusters.values():
+            found[cluster.parent][1].append(cluster)
+        return found
+
 
 @dataclass
 class Source:
@@ -110,12 +121,16 @@ class Drawer:
         self.inferred = inferred
         self.drawing = Drawing(program.graph.name)
         self.calls: dict[str, int] = {}
+        self.total_calls = count_calls(program)
         self.submodels: dict[str, tuple[dict[str, str], list[str]]] = {}
 
     def draw(self) -> Drawing:
         top = Scope("", None, self.inferred.shapes, self.inferred.params.nodes)
         self.graph(self.program.graph, top)
         self.outputs(self.program.graph, top)
+        for box in self.drawing.boxes.values():
+            if box.kind in ("shared", "application") and len(box.ids) > 1:
+                box.lines = [calls_line(box.ids)]
         return self.drawing
 
     def graph(self, graph: GraphIR, scope: Scope) -> None:
@@ -135,10 +150,10 @@ class Drawer:
         fn = node.callable
         shape = shape_text(scope.shapes.get(node.id))
         cluster = block_cluster(self.drawing, node.origin, scope)
-        if isinstance(fn, LayerIR):
+        if not isinstance(fn, Use):
             key = scope.prefix + node.id
-            title = local_name(node)
-            box = Box(key, title, "layer", layer_label(fn), shape, cluster=cluster, ids=[node.id])
+            kind, what = callable_label(fn)
+            box = Box(key, local_name(node), kind, what, shape, cluster=cluster, ids=[node.id])
             box.params, box.counted, box.origin = scope.params.get(node.id), True, node.origin
             self.drawing.add(box)
             self.connect(node.inputs, key, scope)
@@ -146,7 +161,7 @@ class Drawer:
             return
         number = self.calls[fn.key] = self.calls.get(fn.key, 0) + 1
         entry = self.program.shared[fn.key]
-        calls = f"call {number}" if count_calls(self.program, fn.key) > 1 else ""
+        calls = f"call {number}" if self.total_calls[fn.key] > 1 else ""
         if isinstance(entry, SubGraphIR):
             inputs, outputs = self.submodel(fn.key, fn.shared_id, entry, scope)
             self.connect_call(node, entry.graph, inputs, scope, calls)
@@ -166,8 +181,6 @@ class Drawer:
         )
         box.ids.append(node.id)
         box.shape = shape if number == 1 or box.shape == shape else ""
-        if len(box.ids) > 1:
-            box.lines = ["calls: " + ", ".join(f"{i} {c}" for i, c in enumerate(box.ids, 1))]
         self.connect(node.inputs, key, scope, calls)
         scope.sources[node.id] = Source(key, calls, True)
 
@@ -178,7 +191,7 @@ class Drawer:
         if key in self.submodels:
             return self.submodels[key]
         cluster = f"{scope.prefix}model:{key}"
-        calls = count_calls(self.program, key)
+        calls = self.total_calls[key]
         count = count_text(self.inferred.params.shared.get(key), True)
         name = f" {entry.graph.name}" if entry.graph.name != sid else ""
         tag = f", {calls} calls" if calls > 1 else ""
@@ -252,6 +265,17 @@ class Drawer:
                 self.drawing.edges.append(Edge(tail, key, label, shape))
 
 
+CALLS_LISTED = 6
+"""At most this many calls of a shared callable are named in its box."""
+
+
+def calls_line(ids: list[str]) -> str:
+    """`calls: 1 left_output, 2 right_output` (the first few, and how many, when many)."""
+    named = [f"{i} {c}" for i, c in enumerate(ids[:CALLS_LISTED], 1)]
+    more = f", … ({len(ids)} calls)" if len(ids) > CALLS_LISTED else ""
+    return "calls: " + ", ".join(named) + more
+
+
 def local_name(node: NodeIR) -> str:
     """A node's id inside the block copy it was written in (`conv1` of `down1_skip_conv1`)."""
     prefix = "".join(f"{u.node}_" + (f"{u.copy}_" if u.copies else "") for u in node.origin.uses)
@@ -286,14 +310,13 @@ def select(shapes: dict[str, ShapeTree], ref: Ref) -> ShapeTree:
     return value[ref.index] if ref.index < len(value) else None
 
 
-def count_calls(program: Program, key: str) -> int:
+def count_calls(program: Program) -> Counter[str]:
+    """How many nodes call each shared callable, in every graph of the program."""
     graphs = [
         program.graph,
         *(s.graph for s in program.shared.values() if isinstance(s, SubGraphIR)),
     ]
-    return sum(
-        1 for g in graphs for n in g.nodes if isinstance(n.callable, Use) and n.callable.key == key
-    )
+    return Counter(n.callable.key for g in graphs for n in g.nodes if isinstance(n.callable, Use))
 
 
 def block_cluster(drawing: Drawing, origin: Origin, scope: Scope) -> str | None:

@@ -134,8 +134,11 @@ def collapse(drawing: Drawing, depth: int) -> Drawing:
             continue
         seen.add((tail, head, e.label, e.shape))
         out.edges.append(Edge(tail, head, e.label, e.shape))
-    for key in dict.fromkeys(moved.values()):
-        shapes = {e.shape for e in out.edges if e.tail == key}
+    leaving: dict[str, set[str]] = {key: set() for key in moved.values()}
+    for e in out.edges:
+        if e.tail in leaving:
+            leaving[e.tail].add(e.shape)
+    for key, shapes in leaving.items():
         out.boxes[key].shape = shapes.pop() if len(shapes) == 1 else ""
     return out
 

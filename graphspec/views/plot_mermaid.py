@@ -6,7 +6,7 @@ import json
 import re
 
 from graphspec.views.facts import count_text
-from graphspec.views.plot_dot import COLOURS, ERROR, edge_label
+from graphspec.views.plot_dot import COLOURS, ERROR, Members, edge_label
 from graphspec.views.plot_graph import Box, Drawing
 
 SHAPES = {"input": ('(["', '"])'), "output": ('[/"', '"\\]')}
@@ -52,18 +52,17 @@ class Names:
 
 
 def _members(
-    drawing: Drawing, parent: str | None, names: Names, indent: str, out: list[str]
+    parent: str | None, inside: Members, names: Names, indent: str, out: list[str]
 ) -> None:
-    for box in drawing.boxes.values():
-        if box.cluster == parent:
-            opening, closing = SHAPES.get(box.kind, ('("', '")'))
-            out.append(f"{indent}{names(box.key)}{opening}{label(box)}{closing}")
-    for cluster in drawing.clusters.values():
-        if cluster.parent == parent:
-            out.append(f'{indent}subgraph {names(cluster.key, "c_")}["{text(cluster.title)}"]')
-            out.append(f"{indent}  direction TB")
-            _members(drawing, cluster.key, names, indent + "  ", out)
-            out.append(f"{indent}end")
+    boxes, clusters = inside[parent]
+    for box in boxes:
+        opening, closing = SHAPES.get(box.kind, ('("', '")'))
+        out.append(f"{indent}{names(box.key)}{opening}{label(box)}{closing}")
+    for cluster in clusters:
+        out.append(f'{indent}subgraph {names(cluster.key, "c_")}["{text(cluster.title)}"]')
+        out.append(f"{indent}  direction TB")
+        _members(cluster.key, inside, names, indent + "  ", out)
+        out.append(f"{indent}end")
 
 
 def to_mermaid(drawing: Drawing) -> str:
@@ -73,7 +72,7 @@ def to_mermaid(drawing: Drawing) -> str:
     for kind, (fill, border) in {**COLOURS, "error": ERROR}.items():
         width = ",stroke-width:2px" if kind == "error" else ""
         out.append(f"  classDef {kind} fill:{fill},stroke:{border}{width}")
-    _members(drawing, None, names, "  ", out)
+    _members(None, drawing.members(), names, "  ", out)
     for e in drawing.edges:
         said = edge_label(e, drawing)
         arrow = f' -->|"{text(said)}"| ' if said else " --> "

@@ -7,9 +7,15 @@ from dataclasses import dataclass, field
 from typing import Any
 
 from graphspec.diagnostics import BlockUse
-from graphspec.ir import ApplicationIR, InputsIR, LayerIR, NodeIR, Program, Ref, SubGraphIR
+from graphspec.ir import ApplicationIR, InputsIR, NodeIR, Program, Ref, SubGraphIR, Use
 from graphspec.shapes import Count, Inferred, ShapeTree
-from graphspec.views.facts import Training, layer_label, output_training, shape_text
+from graphspec.views.facts import (
+    Training,
+    callable_label,
+    layer_label,
+    output_training,
+    shape_text,
+)
 
 
 @dataclass
@@ -52,8 +58,8 @@ def _known(tree: ShapeTree) -> bool:
 
 def kind(program: Program, node: NodeIR) -> str:
     fn = node.callable
-    if isinstance(fn, LayerIR):
-        return layer_label(fn)
+    if not isinstance(fn, Use):
+        return callable_label(fn)[1]
     entry = program.shared[fn.key]
     if isinstance(entry, ApplicationIR):
         return f"{entry.name} application (shared {fn.shared_id})"
