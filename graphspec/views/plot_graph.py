@@ -18,7 +18,7 @@ from graphspec.ir import (
     Use,
 )
 from graphspec.shapes import Count, Inferred, ShapeTree
-from graphspec.views.facts import callable_label, count_text, layer_label, shape_text, training
+from graphspec.views.facts import callable_label, count_text, shape_text, training
 
 
 @dataclass
@@ -171,7 +171,7 @@ class Drawer:
         if isinstance(entry, ApplicationIR):
             kind, what = "application", f"{entry.name} application"
         else:
-            kind, what = "shared", layer_label(entry)
+            kind, what = "shared", callable_label(entry)[1]
         box = Box(key, fn.shared_id, kind, what, cluster=homes.get(fn.key))
         box = self.drawing.add(box)
         box.params, box.counted, box.origin = (

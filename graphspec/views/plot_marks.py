@@ -71,16 +71,18 @@ def unresolved(drawing: Drawing, program: Program | None, doc: Document | None) 
         if box.cluster is None and box.kind != "output"
         for i in box.ids
     }
-    for nid, raw in nodes.items():
-        if not isinstance(nid, str) or nid in resolved or nid in drawn:
-            continue
-        raw = raw if isinstance(raw, dict) else {}
+    missing = {
+        nid: raw if isinstance(raw, dict) else {}
+        for nid, raw in nodes.items()
+        if isinstance(nid, str) and nid not in resolved and nid not in drawn
+    }
+    for nid, raw in missing.items():
         what = next((f"{k} {raw[k]}" for k in ("layer", "op", "use", "block") if k in raw), "?")
         box = Box(nid, nid, "unresolved", what.removeprefix("layer "), ids=[nid])
         box.lines = ["not resolved"]
         box.origin = Origin(doc, ("nodes", nid), (), nid)
-        drawing.add(box)
-        drawn[nid] = nid
+        drawn[nid] = drawing.add(box).key
+    for nid, raw in missing.items():  # once every box is there: a cycle's edges too
         for target in _raw_references(raw.get("inputs")):
             if target.split(".", 1)[0] in drawn:
                 drawing.edges.append(Edge(drawn[target.split(".", 1)[0]], nid))

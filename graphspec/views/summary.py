@@ -12,7 +12,6 @@ from graphspec.shapes import Count, Inferred, ShapeTree
 from graphspec.views.facts import (
     Training,
     callable_label,
-    layer_label,
     output_training,
     shape_text,
 )
@@ -65,7 +64,7 @@ def kind(program: Program, node: NodeIR) -> str:
         return f"{entry.name} application (shared {fn.shared_id})"
     if isinstance(entry, SubGraphIR):
         return f"sub-model {fn.shared_id}"
-    return f"{layer_label(entry)} (shared {fn.shared_id})"
+    return f"{callable_label(entry)[1]} (shared {fn.shared_id})"
 
 
 def inputs_text(tree: InputsIR) -> list[str]:

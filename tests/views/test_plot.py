@@ -164,3 +164,34 @@ def test_the_readme_picture_is_made_by_its_command() -> None:
     assert found.program is not None and found.inferred is not None
     d = picture(found.program, found.inferred, found.diagnostics, depth=1)
     assert [k for k in d.boxes if f"<title>{k}</title>" not in svg] == []
+
+
+def test_a_cycle_is_drawn_as_written(write_spec: Any, tmp_path: Path) -> None:
+    path = write_spec(
+        """
+        graphspec: 1
+        inputs: {x: {shape: [4]}}
+        nodes:
+          a: {layer: Dense, units: 4, inputs: [x, c]}
+          b: {layer: Dense, units: 4, inputs: a}
+          c: {layer: Dense, units: 4, inputs: b}
+          d: {layer: Dense, units: 1, inputs: x}
+        outputs: [d]
+        """
+    )
+    out = tmp_path / "cycle.dot"
+    assert main(["plot", str(path), "-o", str(out), "--no-source"]) == 1
+    text = out.read_text("utf-8")
+    for edge in ('"x" -> "a"', '"c" -> "a"', '"a" -> "b"', '"b" -> "c"', '"x" -> "d"'):
+        assert edge in text
+    assert "GS401: cycle: a → c → b → a" in text
+
+
+def test_an_unreadable_spec_draws_nothing(
+    write_spec: Any, tmp_path: Path, capsys: pytest.CaptureFixture[str]
+) -> None:
+    path = write_spec("graphspec: 1\ninputs: [unclosed\n")
+    out = tmp_path / "x.svg"
+    assert main(["plot", str(path), "-o", str(out), "--no-source"]) == 1
+    assert "error:" in capsys.readouterr().err
+    assert not out.exists()
