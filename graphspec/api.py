@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import contextlib
 from collections.abc import Mapping
 from dataclasses import dataclass, field
 from pathlib import Path
@@ -12,7 +13,8 @@ from graphspec.diagnostics import Diagnostic, GraphSpecError, SpecError, sorted_
 from graphspec.ir import Program
 from graphspec.order import order
 from graphspec.resolve import Options, resolve
-from graphspec.shapes import ShapeTree, infer
+from graphspec.resolve.resolver import resolve_partially
+from graphspec.shapes import Inferred, Params, ShapeTree, infer
 from graphspec.syntax.document import Document
 from graphspec.syntax.loader import load_file
 from graphspec.syntax.schema import Spec
@@ -27,6 +29,9 @@ class Checked:
     program: Program
     shapes: dict[str, ShapeTree] = field(default_factory=dict)
     """Static shape of every input and node of the top graph (None: unknown)."""
+    params: Params = field(default_factory=Params)
+    """Static parameter counts: per node (`.nodes`), per shared callable, `.total` (None:
+    unknown without building)."""
 
     @property
     def warnings(self) -> list[Diagnostic]:
@@ -85,7 +90,72 @@ def check(
         raise SpecError(early)
     if errors:  # with earlier errors, warnings may be artefacts of entries set aside
         raise SpecError(sorted_diagnostics([*early, *errors, *([] if early else program.warnings)]))
-    return Checked(spec, program, inferred.shapes)
+    return Checked(spec, program, inferred.shapes, inferred.params)
+
+
+@dataclass
+class Partial:
+    """What checking found, also when the spec is invalid: the program as far as it resolved
+    (None when not even that: an unreadable file, a broken top level, a cap), its static
+    shapes and parameters, and every diagnostic, errors included."""
+
+    document: Document | None
+    program: Program | None
+    inferred: Inferred | None
+    diagnostics: list[Diagnostic]
+
+    @property
+    def errors(self) -> list[Diagnostic]:
+        return [d for d in self.diagnostics if d.severity == "error"]
+
+
+def check_partially(
+    source: str | Path | Spec | Mapping[str, Any],
+    *,
+    custom_objects: Mapping[str, Any] | None = None,
+    allow_paths: tuple[str | Path, ...] = (),
+    allow_file_arguments: bool = False,
+) -> Partial:
+    """`check`, leniently, for views of invalid specs (`graphspec plot`): its diagnostics are
+    check's, and the program is what resolves of the spec. It raises only LoadError (a file
+    that cannot be read or parsed)."""
+    try:
+        checked = check(
+            source,
+            custom_objects=custom_objects,
+            allow_paths=allow_paths,
+            allow_file_arguments=allow_file_arguments,
+        )
+    except SpecError as e:
+        options = Options(
+            frozenset(custom_objects or ()),
+            tuple(Path(p) for p in allow_paths),
+            allow_file_arguments,
+        )
+        doc, program = _resolved_so_far(source, options)
+        inferred = infer(program) if program is not None else None
+        return Partial(doc, program, inferred, e.diagnostics)
+    doc = _document(checked.spec)
+    return Partial(doc, checked.program, infer(checked.program), checked.warnings)
+
+
+def _resolved_so_far(
+    source: str | Path | Spec | Mapping[str, Any], options: Options
+) -> tuple[Document | None, Program | None]:
+    """An invalid spec's document, and its program as far as it resolves, ordered outside
+    its cycles."""
+    set_aside: dict[str, set[str]] = {}
+    doc = _document(source) if isinstance(source, Spec) else _as_document(source)
+    try:
+        spec = source if isinstance(source, Spec) else None
+        if spec is None:
+            spec, _, set_aside = validate_leniently(doc)
+        program, _ = resolve_partially(spec, _document(spec), options, set_aside)
+    except GraphSpecError:
+        return doc, None
+    with contextlib.suppress(SpecError):  # the nodes of a cycle are left out
+        order(program)
+    return doc, program
 
 
 def build(
@@ -111,4 +181,4 @@ def build(
     return emit(checked.program, custom_objects, max_params)
 
 
-__all__ = ["Checked", "GraphSpecError", "build", "check", "load"]
+__all__ = ["Checked", "GraphSpecError", "Partial", "build", "check", "check_partially", "load"]

@@ -5,7 +5,7 @@ from __future__ import annotations
 import argparse
 from types import ModuleType
 
-from graphspec.cli import build, check, expand, fit, schema, validate
+from graphspec.cli import build, check, expand, fit, plot, schema, summary, validate
 
 COMMANDS: dict[str, ModuleType] = {
     "validate": validate,
@@ -14,6 +14,8 @@ COMMANDS: dict[str, ModuleType] = {
     "fit": fit,
     "expand": expand,
     "schema": schema,
+    "plot": plot,
+    "summary": summary,
 }
 """Each command's module: HELP, MANY (SPEC… for True, SPEC for False, none for None),
 add_arguments(parser) and run(args, reporter)."""

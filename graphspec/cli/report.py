@@ -6,7 +6,7 @@ import json
 from collections import Counter
 from collections.abc import Sequence
 from pathlib import Path
-from typing import TextIO
+from typing import Any, TextIO
 
 from graphspec.diagnostics import Diagnostic
 
@@ -26,6 +26,8 @@ class Reporter:
         self.out, self.strict, self.show_source, self.format = out, strict, show_source, format
         self.failed = False
         self.reported: list[Diagnostic] = []
+        self.results: dict[str, Any] = {}
+        """What a command found, printed (`json`) in the same object as the diagnostics."""
         self._sources: dict[str, str | None] = {}
 
     def source(self, file: str) -> str | None:
@@ -51,6 +53,7 @@ class Reporter:
             return
         counts = Counter(d.severity for d in self.reported)
         summary = {
+            **self.results,
             "diagnostics": [d.to_json() for d in self.reported],
             "errors": counts["error"],
             "warnings": counts["warning"],

@@ -179,6 +179,20 @@ def resolve(
 
     `set_aside` names top-level entries left out because they failed validation (see
     syntax.validate.validate_leniently): references to them add no error."""
+    program, errors = resolve_partially(spec, doc, options, set_aside)
+    if errors:
+        raise SpecError(errors)
+    return program
+
+
+def resolve_partially(
+    spec: Spec,
+    doc: Document,
+    options: Options | None = None,
+    set_aside: dict[str, set[str]] | None = None,
+) -> tuple[Program, list[Diagnostic]]:
+    """The program as far as it resolves (a node with errors, and what depends on it, left
+    out) and every problem found; SpecError only past a cap."""
     root = doc.path.parent if doc.path else None
     r = Resolver(options or Options(), root)
     if doc.path is not None:
@@ -186,6 +200,4 @@ def resolve(
     name = spec.name or (doc.path.stem if doc.path else "model")
     graph = r.graph(spec, doc, (), name, None, set_aside=set_aside)
     compiled = compile_settings(r, spec, graph.outputs, doc)
-    if r.errors:
-        raise SpecError(once_per_copy(r.errors))
-    return Program(graph, r.shared, compiled)
+    return Program(graph, r.shared, compiled), once_per_copy(r.errors)

@@ -21,6 +21,7 @@ from graphspec.ir import (
 from graphspec.shapes.apps import APPS, application
 from graphspec.shapes.core import ShapeProblem, ShapeTree, Undecided
 from graphspec.shapes.rules import RULES, make_call
+from graphspec.shapes.tally import Params, Tally
 
 UNKNOWN = codes.SHAPE_UNKNOWN
 """The code of the note saying a shape is unknown past a node."""
@@ -44,6 +45,10 @@ class Inferred:
 
     shapes: dict[str, ShapeTree]
     diagnostics: list[Diagnostic] = field(default_factory=list)
+    params: Params = field(default_factory=Params)
+    """Parameter counts of every node, shared callable and sub-model, and the total."""
+    inner: dict[str, dict[str, ShapeTree]] = field(default_factory=dict)
+    """Each called sub-model's inputs and nodes on its declared inputs, by its shared key."""
 
 
 class NoRule(Exception):
@@ -89,7 +94,8 @@ def fetch(tree: InputsIR, values: dict[str, ShapeTree]) -> Any:
 
 
 class Walker:
-    """Walks graphs in order; `quiet` walkers (sub-models re-run on other shapes) only count."""
+    """Walks graphs in order; `quiet` walkers (sub-models re-run on other shapes) only count
+    errors. The first walker also tallies parameters: each callable at its first call."""
 
     def __init__(self, program: Program, quiet: bool = False) -> None:
         self.program = program
@@ -98,16 +104,23 @@ class Walker:
         self.errors = 0
         self.noted: set[str] = set()
         self.submodels: dict[str, tuple[list[ShapeTree], ShapeTree]] = {}
+        self.tally = None if quiet else Tally(program)
+        self.inner: dict[str, dict[str, ShapeTree]] = {}
 
-    def graph(self, graph: GraphIR, inputs: list[ShapeTree]) -> dict[str, ShapeTree]:
+    def graph(self, graph: GraphIR, inputs: list[ShapeTree], key: str = "") -> dict[str, ShapeTree]:
         values: dict[str, ShapeTree] = {i.id: s for i, s in zip(graph.inputs, inputs, strict=True)}
         origins = {i.id: i.origin for i in graph.inputs}
         for node in graph.nodes:
             values[node.id] = self.node(node, values, origins)
             origins[node.id] = node.origin
+            if self.tally is not None:
+                self.tally.call(key, node, called_on(node, values))
         return values
 
     def node(self, node: NodeIR, values: dict[str, ShapeTree], origins: dict[str, Origin]) -> Any:
+        fn = node.callable
+        if isinstance(fn, Use) and isinstance(entry := self.program.shared[fn.key], SubGraphIR):
+            self.declared(fn.key, entry.graph)  # built on its declared inputs, called or not
         try:
             given = fetch(node.inputs, values)
         except NoOutput as e:
@@ -147,10 +160,7 @@ class Walker:
     def submodel(self, key: str, graph: GraphIR, given: Any) -> ShapeTree:
         """A sub-model's outputs: inferred once on its declared inputs (reporting), again
         quietly when it is called on other shapes (Keras re-runs its layers on them)."""
-        if key not in self.submodels:
-            inputs = declared(graph)
-            self.submodels[key] = (inputs, outputs(graph, self.graph(graph, inputs)))
-        inputs, result = self.submodels[key]
+        inputs, result = self.declared(key, graph)
         if isinstance(given, dict):
             actual = [given.get(i.id) for i in graph.inputs]
         else:
@@ -165,6 +175,14 @@ class Walker:
         if quiet.errors:
             raise Undecided
         return outputs(graph, values)
+
+    def declared(self, key: str, graph: GraphIR) -> tuple[list[ShapeTree], ShapeTree]:
+        """A sub-model walked once on its declared inputs: those shapes and its outputs'."""
+        if key not in self.submodels:
+            inputs = declared(graph)
+            self.inner[key] = self.graph(graph, inputs, key)
+            self.submodels[key] = (inputs, outputs(graph, self.inner[key]))
+        return self.submodels[key]
 
     def report(self, d: Diagnostic) -> None:
         self.errors += d.severity == "error"
@@ -182,6 +200,14 @@ class Walker:
 def declared(graph: GraphIR) -> list[ShapeTree]:
     """The shapes a graph's inputs declare, batch axis first."""
     return [(i.batch_size, *i.shape) for i in graph.inputs]
+
+
+def called_on(node: NodeIR, values: dict[str, ShapeTree]) -> Any:
+    """The shapes a node is called on; None where a reference selects no output."""
+    try:
+        return fetch(node.inputs, values)
+    except NoOutput:
+        return None
 
 
 def outputs(graph: GraphIR, values: dict[str, ShapeTree]) -> ShapeTree:
@@ -226,4 +252,5 @@ def infer(program: Program) -> Inferred:
     walker = Walker(program)
     graph = program.graph
     shapes = walker.graph(graph, declared(graph))
-    return Inferred(shapes, walker.diagnostics)
+    params = walker.tally.params() if walker.tally is not None else Params()
+    return Inferred(shapes, walker.diagnostics, params, walker.inner)
