@@ -1,10 +1,17 @@
-"""Regenerate graphspec/catalog/keras_registry.json from the installed Keras (after upgrading).
+"""Regenerate graphspec/catalog/keras_registry.json (and application_layers.json) from the
+installed Keras (after upgrading).
 
-    python tools/gen_registry.py
+    python tools/gen_registry.py                      # both files (a few minutes)
+    python tools/gen_registry.py --no-applications    # keras_registry.json only
+    python tools/gen_registry.py --check              # is keras_registry.json current?
+    python tools/gen_registry.py --check-applications [NAME ...]   # application_layers.json
 
-The registry lets `graphspec validate` check layer names, constructor keywords, call
-keywords and the names of losses, metrics, optimizers, activations and initializers
-without importing TensorFlow. tests/catalog/test_registry.py checks it still matches Keras.
+The registry lets `graphspec validate` check layer names (keras.layers' and the layers
+keras.applications defines for itself), constructor keywords, call keywords, the names of
+losses, metrics, optimizers, activations and initializers, and the allowed keras.ops functions
+(graphspec/catalog/ops.py) with their signatures, without importing TensorFlow.
+application_layers.json holds every application's inner layers (tools/gen_application_layers.py).
+tests/catalog/ checks both still match Keras.
 """
 
 from __future__ import annotations

@@ -40,6 +40,8 @@ class Known:
     """Prefixes of the layers Keras names itself (not listed, numbered by the process)."""
     complete: bool
     """Whether `layers` and `auto` cover every layer (not with a pooling layer added)."""
+    top: tuple[str, ...] = ()
+    """The layers of the top, where the application is built without it."""
 
     def unlisted(self, layer: str) -> bool:
         """Whether `layer` may be a layer the catalog does not list."""
@@ -51,6 +53,8 @@ class Known:
         """The message for an inner layer the application does not have, else None."""
         if layer in self.layers or self.unlisted(layer):
             return None
+        if layer in self.top:
+            return f"application {app} has no layer '{layer}' without its top (include_top: false)"
         return (
             f"application {app} has no layer '{layer}'"
             f"{suggest(layer, self.layers) or f' ({len(self.layers)} layers; see its summary)'}"
@@ -70,10 +74,8 @@ def known(app: str, kwargs: dict[str, Any]) -> Known | None:
         for name in entry["top_drops"]:
             layers.pop(name, None)
         layers.update(dict.fromkeys(entry["top"]))
-        complete = True
-    else:
-        complete = kwargs.get("pooling") is None
-    return Known(layers, tuple(entry["auto"]), complete)
+        return Known(layers, tuple(entry["auto"]), True)
+    return Known(layers, tuple(entry["auto"]), kwargs.get("pooling") is None, tuple(entry["top"]))
 
 
 def shape_code(app: str, kwargs: dict[str, Any], layer: str) -> str | None:

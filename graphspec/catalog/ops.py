@@ -288,7 +288,7 @@ def _not_allowed(name: str) -> Problem:
     if name in REFUSED:
         why = REFUSED[name]
     elif name in functions:
-        why = "it is not on graphspec's allow-list of pure tensor functions"
+        why = f"keras.ops.{name} is not on graphspec's allow-list"
     else:
         hint = suggest(name, ALLOWED) or suggest(name.lower(), ALLOWED)
         layer = " (a layer is written `layer: NAME`)" if name[:1].isupper() else ""

@@ -112,7 +112,8 @@ class Emitter:
                 codes.KERAS_REFUSED_LAYER,
             ) from e
 
-    def shared(self, use: Use) -> Any:
+    def shared(self, use: Use, first: Any = None) -> Any:
+        """The shared callable, built at its first call (`first`: the value it is called on)."""
         if use.key not in self.built:
             entry = self.program.shared[use.key]
             if isinstance(entry, LayerIR):
@@ -120,7 +121,7 @@ class Emitter:
             elif isinstance(entry, ApplicationIR):
                 built = self.application(entry, use.shared_id)
             elif isinstance(entry, SequentialIR):
-                built = self.sequential(entry, use.shared_id)
+                built = self.sequential(entry, use.shared_id, first)
             else:
                 built = self.model(entry.graph)
             if not isinstance(entry, LayerIR) and entry.trainable is not None:
@@ -148,9 +149,16 @@ class Emitter:
         app.name = name
         return app
 
-    def sequential(self, ir: SequentialIR, name: str) -> Any:
-        """A keras.Sequential named by its shared id; its layers `ID_1`, `ID_2`, …"""
+    def sequential(self, ir: SequentialIR, name: str, first: Any) -> Any:
+        """A keras.Sequential named by its shared id; its layers `ID_1`, `ID_2`, …, after an
+        input `ID_input` of the shape of the first value it is called on (what Keras would
+        make at that call, under a name of its process-wide counter)."""
         made = [self.layer(layer, f"{name}_{k}") for k, layer in enumerate(ir.layers, 1)]
+        if getattr(first, "shape", None) is not None and not isinstance(first, list | tuple):
+            source = self.keras.Input(
+                batch_shape=tuple(first.shape), dtype=first.dtype, name=f"{name}_input"
+            )
+            made = [source, *made]
         return self.keras.Sequential(made, name=name)
 
     def op(self, node: NodeIR, op: OpIR, tensors: dict[str, Any]) -> Any:
@@ -233,12 +241,12 @@ class Emitter:
     def call(self, node: NodeIR, tensors: dict[str, Any]) -> Any:
         if isinstance(node.callable, OpIR):
             return self.op(node, node.callable, tensors)
+        value = self.fetch(node.inputs, tensors, node)
         fn = (
             self.layer(node.callable, node.id)
             if isinstance(node.callable, LayerIR)
-            else self.shared(node.callable)
+            else self.shared(node.callable, value)
         )
-        value = self.fetch(node.inputs, tensors, node)
         try:
             if isinstance(value, dict):
                 return fn(**value, **node.call)

@@ -80,12 +80,21 @@ def bind(
 ) -> bool:
     """Inputs, then `args`, by position; then keywords: as Python binds the call."""
     params = info.params
+    if info.takes_list and len(raw) > 1 and not any(isinstance(r, list) for r in raw):
+        ctx.error(  # `inputs: [a, b]` meant as the list argument
+            origin,
+            f"{info.name}'s '{info.takes_list}' is one list of tensors: write "
+            f"`inputs: [[{', '.join(map(str, raw))}]]`",
+            (*path, "inputs"),
+            code=codes.LIST_ARGUMENT_MISMATCH,
+        )
+        return False
     given = len(raw) + len(args)
     if given > len(params):
         ctx.error(
             origin,
-            f"{info.signature()} takes {len(params)} arguments by position; given "
-            f"{len(raw)} input{'s' if len(raw) != 1 else ''} and {len(args)} in args",
+            f"{info.signature()} takes {_count(len(params), 'argument')} by position; given "
+            f"{_count(len(raw), 'input')} and {len(args)} in args",
             (*path, "args" if args else "inputs"),
             key=True,
             code=codes.TOO_MANY_OP_ARGUMENTS,
@@ -110,6 +119,10 @@ def bind(
     return ok
 
 
+def _count(n: int, what: str) -> str:
+    return f"{n} {what}{'s' if n != 1 else ''}"
+
+
 def tensor_argument(
     ctx: Context, info: ops.OpInfo, param: ops.Param, item: Any, origin: Origin, where: SpecPath
 ) -> bool:
@@ -126,7 +139,9 @@ def tensor_argument(
         return False
     wants_list = info.takes_list == param.name
     if wants_list and not isinstance(item, list):
-        message = f"{info.name}'s '{param.name}' is a list of tensors: write `inputs: [[a, b]]`"
+        message = (
+            f"{info.name}'s '{param.name}' is a list of tensors: write `inputs: [[{item}, …]]`"
+        )
     elif isinstance(item, list) and not wants_list:
         message = f"{info.name}'s '{param.name}' is one tensor, not a list"
     else:
