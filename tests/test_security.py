@@ -381,7 +381,9 @@ def test_plugin_layers_come_only_through_the_plugin_option(
     module = plugin(SCALE + "\nfrom keras.layers import Dense  # imported, so not offered\n")
     spec = write_spec(SMALL.replace("Dense, units: 2", "Fivefold, factor: 3.0"))
     code, _, err = run(capsys, "validate", "--no-source", str(spec))
-    assert code == 1 and "unknown layer 'Fivefold' (a user-defined layer comes in with --plugin" in err
+    assert (
+        code == 1 and "unknown layer 'Fivefold' (a user-defined layer comes in with --plugin" in err
+    )
     assert module not in sys.modules
     code, _, err = run(capsys, "validate", str(spec), "--plugin", module)
     assert code == 0 and "error:" not in err
@@ -408,8 +410,14 @@ def test_plugin_declares_its_layers_with_graphspec_layers(
 @pytest.mark.parametrize(
     ("source", "message"),
     [
-        (SCALE.replace("class Fivefold", "class Dense"), "layer 'Dense' would shadow Keras's Dense"),
-        (SCALE + "GRAPHSPEC_LAYERS = {'Lambda': Fivefold}\n", "'Lambda' would shadow Keras's Lambda"),
+        (
+            SCALE.replace("class Fivefold", "class Dense"),
+            "layer 'Dense' would shadow Keras's Dense",
+        ),
+        (
+            SCALE + "GRAPHSPEC_LAYERS = {'Lambda': Fivefold}\n",
+            "'Lambda' would shadow Keras's Lambda",
+        ),
         (SCALE + "GRAPHSPEC_LAYERS = {'Fivefold': print}\n", "not a keras.layers.Layer subclass"),
         (SCALE + "GRAPHSPEC_LAYERS = {'a.b': Fivefold}\n", "'a.b' is not a valid layer name"),
         ("X = 1\n", "the module offers no layer classes"),

@@ -28,8 +28,11 @@ class OpCall:
     first: str
 
     def tensor(self, param: str | None = None) -> Shape:
-        """The shape of a tensor argument (`()` for a constant, as Keras reads one)."""
+        """The shape of a tensor argument (`()` for a scalar constant, as Keras reads one; a
+        list, of constants or of tensors, is not decided here)."""
         value = self.values[param or self.first]
+        if isinstance(value, list):
+            raise Undecided
         return value if isinstance(value, tuple) else ()
 
     def shapes(self, param: str) -> list[Shape]:
