@@ -16,167 +16,61 @@ from typing import Any
 from graphspec.catalog import registry
 from graphspec.diagnostics import Problem, codes, suggest
 
+
+def _words(text: str) -> tuple[str, ...]:
+    return tuple(text.split())
+
+
 FAMILIES: dict[str, tuple[str, ...]] = {
-    "elementwise": tuple(
-        [
-            "abs",
-            "absolute",
-            "negative",
-            "square",
-            "sqrt",
-            "rsqrt",
-            "exp",
-            "exp2",
-            "expm1",
-            "log",
-            "log1p",
-            "log2",
-            "log10",
-            "sin",
-            "cos",
-            "tan",
-            "sinh",
-            "cosh",
-            "tanh",
-            "arcsin",
-            "arccos",
-            "arctan",
-            "arcsinh",
-            "arccosh",
-            "arctanh",
-            "sign",
-            "floor",
-            "ceil",
-            "round",
-            "trunc",
-            "reciprocal",
-            "erf",
-            "erfinv",
-            "logical_not",
-            "isnan",
-            "isinf",
-            "isfinite",
-            "cbrt",
-            "nan_to_num",
-            "cast",
-            "clip",
-            "threshold",
-            "stop_gradient",
-        ]
+    "elementwise": _words(
+        """
+        abs absolute negative square sqrt rsqrt exp exp2 expm1 log log1p log2 log10 sin
+        cos tan sinh cosh tanh arcsin arccos arctan arcsinh arccosh arctanh sign floor
+        ceil round trunc reciprocal erf erfinv logical_not isnan isinf isfinite cbrt
+        nan_to_num cast clip threshold stop_gradient
+        """
     ),
-    "activation": tuple(
-        [
-            "relu",
-            "relu6",
-            "sigmoid",
-            "hard_sigmoid",
-            "hard_silu",
-            "hard_swish",
-            "silu",
-            "swish",
-            "gelu",
-            "elu",
-            "selu",
-            "softplus",
-            "softsign",
-            "leaky_relu",
-            "log_sigmoid",
-            "celu",
-            "hard_tanh",
-            "tanh_shrink",
-            "soft_shrink",
-            "hard_shrink",
-            "squareplus",
-            "sparse_plus",
-            "sparse_sigmoid",
-        ]
+    "activation": _words(
+        """
+        relu relu6 sigmoid hard_sigmoid hard_silu hard_swish silu swish gelu elu selu
+        softplus softsign leaky_relu log_sigmoid celu hard_tanh tanh_shrink soft_shrink
+        hard_shrink squareplus sparse_plus sparse_sigmoid
+        """
     ),
-    "along_axis": tuple(["softmax", "log_softmax", "sparsemax", "normalize", "roll", "flip"]),
-    "broadcast": tuple(
-        [
-            "add",
-            "subtract",
-            "multiply",
-            "divide",
-            "true_divide",
-            "floor_divide",
-            "mod",
-            "power",
-            "maximum",
-            "minimum",
-            "arctan2",
-            "hypot",
-            "logaddexp",
-            "equal",
-            "not_equal",
-            "greater",
-            "greater_equal",
-            "less",
-            "less_equal",
-            "logical_and",
-            "logical_or",
-            "logical_xor",
-            "divide_no_nan",
-            "heaviside",
-        ]
+    "along_axis": _words(
+        """
+        softmax log_softmax sparsemax normalize roll flip
+        """
     ),
-    "reduction": tuple(
-        [
-            "sum",
-            "mean",
-            "max",
-            "min",
-            "prod",
-            "std",
-            "var",
-            "amax",
-            "amin",
-            "all",
-            "any",
-            "logsumexp",
-            "median",
-            "argmax",
-            "argmin",
-            "norm",
-            "count_nonzero",
-        ]
+    "broadcast": _words(
+        """
+        add subtract multiply divide true_divide floor_divide mod power maximum minimum
+        arctan2 hypot logaddexp equal not_equal greater greater_equal less less_equal
+        logical_and logical_or logical_xor divide_no_nan heaviside
+        """
     ),
-    "shape": tuple(
-        [
-            "reshape",
-            "transpose",
-            "expand_dims",
-            "squeeze",
-            "moveaxis",
-            "swapaxes",
-            "tile",
-            "repeat",
-            "broadcast_to",
-            "ravel",
-            "pad",
-            "slice",
-            "cumsum",
-            "cumprod",
-            "tril",
-            "triu",
-            "glu",
-            "one_hot",
-        ]
+    "reduction": _words(
+        """
+        sum mean max min prod std var amax amin all any logsumexp median argmax argmin
+        norm count_nonzero
+        """
     ),
-    "combine": tuple(
-        [
-            "concatenate",
-            "stack",
-            "where",
-            "matmul",
-            "dot",
-            "tensordot",
-            "outer",
-            "take",
-            "take_along_axis",
-        ]
+    "shape": _words(
+        """
+        reshape transpose expand_dims squeeze moveaxis swapaxes tile repeat broadcast_to
+        ravel pad slice cumsum cumprod tril triu glu one_hot
+        """
     ),
-    "several_outputs": tuple(["split", "unstack", "top_k"]),
+    "combine": _words(
+        """
+        concatenate stack where matmul dot tensordot outer take take_along_axis
+        """
+    ),
+    "several_outputs": _words(
+        """
+        split unstack top_k
+        """
+    ),
 }
 """Every allowed function, by family (docs/language.md lists them so)."""
 
@@ -186,45 +80,19 @@ ALLOWED: tuple[str, ...] = tuple(sorted(n for names in FAMILIES.values() for n i
 LIST_ARGUMENTS = {"concatenate": "xs", "stack": "x"}
 """Functions whose first argument is a list of tensors (`inputs: [[a, b]]`)."""
 
-TAKES_A_CALLABLE = [
-    "associative_scan",
-    "cond",
-    "custom_gradient",
-    "fori_loop",
-    "jvp",
-    "map",
-    "scan",
-    "switch",
-    "vectorize",
-    "vectorized_map",
-    "while_loop",
-]
-NOT_A_TENSOR_FUNCTION = [
-    "arange",
-    "array",
-    "bartlett",
-    "blackman",
-    "convert_to_numpy",
-    "convert_to_tensor",
-    "dtype",
-    "empty",
-    "eye",
-    "full",
-    "geomspace",
-    "hamming",
-    "hanning",
-    "identity",
-    "is_tensor",
-    "kaiser",
-    "linspace",
-    "logspace",
-    "ndim",
-    "ones",
-    "shape",
-    "size",
-    "tri",
-    "zeros",
-]
+TAKES_A_CALLABLE = _words(
+    """
+    associative_scan cond custom_gradient fori_loop jvp map scan switch vectorize
+    vectorized_map while_loop
+    """
+)
+NOT_A_TENSOR_FUNCTION = _words(
+    """
+    arange array bartlett blackman convert_to_numpy convert_to_tensor dtype empty eye full
+    geomspace hamming hanning identity is_tensor kaiser linspace logspace ndim ones shape
+    size tri zeros
+    """
+)
 
 REFUSED: dict[str, str] = {
     **dict.fromkeys(TAKES_A_CALLABLE, "it takes a Python callable (or loops over one)"),
