@@ -345,7 +345,7 @@ def test_includes_cannot_escape_through_a_symlink_unless_allowed(
 SCALE = """
 import keras
 
-class Scale(keras.layers.Layer):
+class Fivefold(keras.layers.Layer):
     def __init__(self, factor=2.0, **kwargs):
         super().__init__(**kwargs)
         self.factor = factor
@@ -379,9 +379,11 @@ def test_plugin_layers_come_only_through_the_plugin_option(
     tmp_path: Path,
 ) -> None:
     module = plugin(SCALE + "\nfrom keras.layers import Dense  # imported, so not offered\n")
-    spec = write_spec(SMALL.replace("Dense, units: 2", "Scale, factor: 3.0"))
+    spec = write_spec(SMALL.replace("Dense, units: 2", "Fivefold, factor: 3.0"))
     code, _, err = run(capsys, "validate", "--no-source", str(spec))
-    assert code == 1 and "unknown layer 'Scale' (a user-defined layer comes in with --plugin" in err
+    assert (
+        code == 1 and "unknown layer 'Fivefold' (a user-defined layer comes in with --plugin" in err
+    )
     assert module not in sys.modules
     code, _, err = run(capsys, "validate", str(spec), "--plugin", module)
     assert code == 0 and "error:" not in err
@@ -389,7 +391,7 @@ def test_plugin_layers_come_only_through_the_plugin_option(
     code, _, err = run(capsys, "build", "-q", str(spec), "-o", str(out), "--plugin", module)
     assert code == 0 and "error:" not in err
     loaded = keras.saving.load_model(
-        out, custom_objects={"Scale": sys.modules[module].Scale}, safe_mode=True
+        out, custom_objects={"Fivefold": sys.modules[module].Fivefold}, safe_mode=True
     )
     assert np.allclose(loaded.predict(np.ones((1, 4)), verbose=0), 3.0)
 
@@ -397,21 +399,27 @@ def test_plugin_layers_come_only_through_the_plugin_option(
 def test_plugin_declares_its_layers_with_graphspec_layers(
     plugin: Callable[[str], str], write_spec: Write, capsys: pytest.CaptureFixture[str]
 ) -> None:
-    module = plugin(SCALE + "\nGRAPHSPEC_LAYERS = {'Triple': Scale}\n")
+    module = plugin(SCALE + "\nGRAPHSPEC_LAYERS = {'Triple': Fivefold}\n")
     triple = write_spec(SMALL.replace("Dense, units: 2", "Triple"), "triple.yaml")
-    scale = write_spec(SMALL.replace("Dense, units: 2", "Scale"), "scale.yaml")
+    scale = write_spec(SMALL.replace("Dense, units: 2", "Fivefold"), "scale.yaml")
     assert run(capsys, "validate", str(triple), "--plugin", module)[0] == 0
     code, _, err = run(capsys, "validate", "--no-source", str(scale), "--plugin", module)
-    assert code == 1 and "unknown layer 'Scale'" in err
+    assert code == 1 and "unknown layer 'Fivefold'" in err
 
 
 @pytest.mark.parametrize(
     ("source", "message"),
     [
-        (SCALE.replace("class Scale", "class Dense"), "layer 'Dense' would shadow Keras's Dense"),
-        (SCALE + "GRAPHSPEC_LAYERS = {'Lambda': Scale}\n", "'Lambda' would shadow Keras's Lambda"),
-        (SCALE + "GRAPHSPEC_LAYERS = {'Scale': print}\n", "not a keras.layers.Layer subclass"),
-        (SCALE + "GRAPHSPEC_LAYERS = {'a.b': Scale}\n", "'a.b' is not a valid layer name"),
+        (
+            SCALE.replace("class Fivefold", "class Dense"),
+            "layer 'Dense' would shadow Keras's Dense",
+        ),
+        (
+            SCALE + "GRAPHSPEC_LAYERS = {'Lambda': Fivefold}\n",
+            "'Lambda' would shadow Keras's Lambda",
+        ),
+        (SCALE + "GRAPHSPEC_LAYERS = {'Fivefold': print}\n", "not a keras.layers.Layer subclass"),
+        (SCALE + "GRAPHSPEC_LAYERS = {'a.b': Fivefold}\n", "'a.b' is not a valid layer name"),
         ("X = 1\n", "the module offers no layer classes"),
         ("raise RuntimeError('broken plugin')\n", "RuntimeError: broken plugin"),
     ],

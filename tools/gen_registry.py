@@ -1,10 +1,17 @@
-"""Regenerate graphspec/catalog/keras_registry.json from the installed Keras (after upgrading).
+"""Regenerate graphspec/catalog/keras_registry.json (and application_layers.json) from the
+installed Keras (after upgrading).
 
-    python tools/gen_registry.py
+    python tools/gen_registry.py                      # both files (a few minutes)
+    python tools/gen_registry.py --no-applications    # keras_registry.json only
+    python tools/gen_registry.py --check              # is keras_registry.json current?
+    python tools/gen_registry.py --check-applications [NAME ...]   # application_layers.json
 
-The registry lets `graphspec validate` check layer names, constructor keywords, call
-keywords and the names of losses, metrics, optimizers, activations and initializers
-without importing TensorFlow. tests/catalog/test_registry.py checks it still matches Keras.
+The registry lets `graphspec validate` check layer names (keras.layers' and the layers
+keras.applications defines for itself), constructor keywords, call keywords, the names of
+losses, metrics, optimizers, activations and initializers, and the allowed keras.ops functions
+(graphspec/catalog/ops.py) with their signatures, without importing TensorFlow.
+application_layers.json holds every application's inner layers (tools/gen_application_layers.py).
+tests/catalog/ checks both still match Keras.
 """
 
 from __future__ import annotations
@@ -15,7 +22,12 @@ import sys
 from pathlib import Path
 from typing import Any
 
-OUT = Path(__file__).resolve().parent.parent / "graphspec" / "catalog" / "keras_registry.json"
+ROOT = Path(__file__).resolve().parent.parent
+OUT = ROOT / "graphspec" / "catalog" / "keras_registry.json"
+APPLICATIONS = ROOT / "graphspec" / "catalog" / "application_layers.json"
+sys.path.insert(0, str(ROOT))
+
+from graphspec.catalog.ops import ALLOWED  # noqa: E402
 
 
 def _bools(fn: Any) -> list[str]:
@@ -70,7 +82,82 @@ def layer_entry(cls: type, base: type) -> dict[str, Any]:
     }
 
 
-def main() -> int:
+def application_layers(base: type, exported: set[str]) -> dict[str, Any]:
+    """Layer classes keras.applications defines for itself and does not export
+    (ConvNeXt's LayerScale, InceptionResNetV2's CustomScaleLayer, …), found where they are
+    defined: every module of keras.src.applications. Each entry says its module."""
+    import importlib
+    import pkgutil
+
+    import keras.src.applications as package
+
+    found: dict[str, Any] = {}
+    for info in pkgutil.iter_modules(package.__path__):
+        if info.name.endswith("_test"):
+            continue
+        module = importlib.import_module(f"{package.__name__}.{info.name}")
+        for name, obj in sorted(vars(module).items()):
+            if (
+                isinstance(obj, type)
+                and issubclass(obj, base)
+                and obj.__module__ == module.__name__
+                and name not in exported
+            ):
+                found[name] = {**layer_entry(obj, base), "module": module.__name__}
+    return dict(sorted(found.items()))
+
+
+def _operation_classes(fn: Any, depth: int = 0) -> list[type]:
+    """The Operation classes a keras.ops function makes (through the keras.ops functions it
+    calls, as `abs` calls `absolute`)."""
+    import keras
+    from keras.src.ops.operation import Operation
+
+    module = sys.modules[fn.__module__]
+    found: list[type] = []
+    for name in fn.__code__.co_names:
+        obj = vars(module).get(name)
+        if isinstance(obj, type) and issubclass(obj, Operation):
+            found.append(obj)
+        elif depth < 2 and inspect.isfunction(obj) and getattr(keras.ops, name, None) is obj:
+            found += _operation_classes(obj, depth + 1)
+    return list(dict.fromkeys(found))
+
+
+def _default(value: Any) -> Any:
+    """A parameter's default as JSON: None when it has none (`required` says which)."""
+    if value is inspect.Parameter.empty:
+        return None
+    return value if isinstance(value, bool | int | float | str | type(None)) else repr(value)
+
+
+def op_entry(name: str) -> dict[str, Any]:
+    """One allowed keras.ops function: its parameters in order (with defaults), which of them
+    its Operation takes as tensors (its `call`'s), and that Operation's class."""
+    import keras
+
+    fn = getattr(keras.ops, name)
+    classes = _operation_classes(fn)
+    if len(classes) != 1:
+        raise SystemExit(f"keras.ops.{name} makes {len(classes)} operation classes: {classes}")
+    [cls] = classes
+    call = set(inspect.signature(cls.call).parameters)
+    params = []
+    for p in inspect.signature(fn).parameters.values():
+        if p.kind in (p.VAR_POSITIONAL, p.VAR_KEYWORD):
+            raise SystemExit(f"keras.ops.{name} takes *{p.name}: not on the allow-list")
+        params.append(
+            {"name": p.name, "required": p.default is p.empty, "default": _default(p.default)}
+        )
+    return {
+        "params": params,
+        "tensors": [p["name"] for p in params if p["name"] in call],
+        "operation": f"{cls.__module__}.{cls.__qualname__}",
+    }
+
+
+def registry() -> dict[str, Any]:
+    """keras_registry.json's data, from the installed Keras."""
     import keras
     from keras.src import (
         activations,
@@ -89,13 +176,15 @@ def main() -> int:
         and isinstance(obj := getattr(keras.layers, name), type)
         and issubclass(obj, keras.layers.Layer)
     }
+    layers.update(application_layers(keras.layers.Layer, set(layers)))
     apps = {}
     for name in sorted(dir(keras.applications)):
         obj = getattr(keras.applications, name)
         if name[0].isupper() and inspect.isfunction(obj):
             _, keyword, required, _, _ = _params(obj)
             apps[name] = {"keywords": keyword, "required": required}
-    data = {
+    functions = [n for n in dir(keras.ops) if inspect.isfunction(getattr(keras.ops, n))]
+    return {
         "keras_version": keras.__version__,
         "layers": layers,
         "applications": apps,
@@ -107,12 +196,54 @@ def main() -> int:
         "initializers": sorted(initializers.ALL_OBJECTS_DICT),
         "regularizers": sorted(regularizers.ALL_OBJECTS_DICT),
         "constraints": sorted(constraints.ALL_OBJECTS_DICT),
+        "ops": {name: op_entry(name) for name in ALLOWED},
+        "op_functions": sorted(n for n in functions if not n.startswith("_")),
     }
-    text = json.dumps(data, indent=1, sort_keys=True) + "\n"
-    if "--check" in sys.argv:
+
+
+def application_layers_data(names: list[str]) -> dict[str, Any]:
+    """application_layers.json's data for these applications (all: the whole file)."""
+    import keras
+    from gen_application_layers import entry
+
+    return {"keras_version": keras.__version__, "applications": {n: entry(n) for n in names}}
+
+
+def dumps(data: Any) -> str:
+    return json.dumps(data, indent=1, sort_keys=True) + "\n"
+
+
+def check_applications(names: list[str]) -> int:
+    """Compare the named applications' entries (every one's without names) with the file."""
+    from gen_application_layers import application_names
+
+    shipped = json.loads(APPLICATIONS.read_text("utf-8"))
+    wanted = names or application_names()
+    fresh = application_layers_data(wanted)
+    stale = [n for n in wanted if shipped["applications"].get(n) != fresh["applications"][n]]
+    if not names and sorted(shipped["applications"]) != wanted:
+        stale.append("(the list of applications)")
+    if shipped["keras_version"] != fresh["keras_version"]:
+        stale.append("(keras_version)")
+    for n in stale:
+        print(f"stale: {n}", file=sys.stderr)
+    return 1 if stale else 0
+
+
+def main() -> int:
+    args = sys.argv[1:]
+    if "--check-applications" in args:
+        return check_applications([a for a in args if not a.startswith("--")])
+    text = dumps(registry())
+    if "--check" in args:
         return 0 if OUT.read_text() == text else 1
     OUT.write_text(text)
-    print(f"wrote {OUT} ({len(layers)} layers, {len(apps)} applications)")
+    print(f"wrote {OUT}")
+    if "--no-applications" not in args:
+        from gen_application_layers import application_names
+
+        APPLICATIONS.write_text(dumps(application_layers_data(application_names())))
+        print(f"wrote {APPLICATIONS}")
     return 0
 
 

@@ -48,6 +48,8 @@ class LayerInfo:
     call: tuple[str, ...]
     call_required: tuple[str, ...]
     call_varkw: bool
+    module: str | None = None
+    """Where keras.applications defines a layer Keras does not export (LayerScale, …)."""
 
 
 @cache
@@ -86,6 +88,7 @@ def layer(name: str, custom: frozenset[str] = frozenset()) -> LayerInfo | None:
         tuple(entry["call"]),
         tuple(entry["call_required"]),
         entry["call_varkw"],
+        entry.get("module"),
     )
 
 

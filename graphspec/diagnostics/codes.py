@@ -88,6 +88,16 @@ OUTPUT_LISTED_TWICE = Code(
 MALFORMED_KERAS_NAME = Code(
     "GS215", "malformed Keras name", "A Keras name or `{name: …, <keyword arguments>}`."
 )
+OP_ARGUMENT_NOT_CONSTANT = Code(
+    "GS230",
+    "op argument not a constant",
+    "An op's `args` and keywords are numbers, booleans, strings, null, or lists of them.",
+)
+MALFORMED_OP_INPUTS = Code(
+    "GS231",
+    "malformed op inputs",
+    "An op's inputs: a reference, or a list (of references or lists).",
+)
 
 # ---- names and references -----------------------------------------------------------------------
 UNKNOWN_LAYER = Code(
@@ -194,6 +204,31 @@ INCLUDE_OUTSIDE = Code(
 )
 NO_SUCH_INCLUDE = Code("GS347", "no such include", "`spec:` names a file that does not exist.")
 INCLUDE_LOOP = Code("GS348", "include loop", "Spec files include each other in a loop.")
+UNKNOWN_OP = Code("GS360", "unknown op", "No keras.ops function of that name is on the allow-list.")
+REFUSED_OP = Code(
+    "GS361", "refused op", "A keras.ops function that is not a pure function of its tensor inputs."
+)
+UNKNOWN_OP_ARGUMENT = Code(
+    "GS362", "unknown op argument", "The keras.ops function takes no argument of that name."
+)
+OP_ARGUMENT_GIVEN_TWICE = Code(
+    "GS363", "op argument given twice", "An op's argument given by position and by keyword."
+)
+MISSING_OP_ARGUMENT = Code(
+    "GS364", "missing op argument", "A required argument of the keras.ops function is not given."
+)
+TOO_MANY_OP_ARGUMENTS = Code(
+    "GS365", "too many op arguments", "More inputs and `args` than the function's parameters."
+)
+TENSOR_FOR_CONSTANT = Code(
+    "GS366", "tensor for a constant", "A tensor input where the operation takes a constant."
+)
+LIST_ARGUMENT_MISMATCH = Code(
+    "GS367", "list argument mismatch", "A list of tensors where one is taken, or one for a list."
+)
+UNKNOWN_APPLICATION_LAYER = Code(
+    "GS370", "unknown application layer", "An application's `outputs:` names none of its layers."
+)
 
 # ---- graph --------------------------------------------------------------------------------------
 CYCLE = Code("GS401", "cycle", "Nodes depend on each other in a loop.")

@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 from graphspec.diagnostics import SpecPath, codes
-from graphspec.ir import InputIR, NodeIR, Origin, Use
+from graphspec.ir import InputIR, NodeIR, OpIR, Origin, Use
 from graphspec.resolve.context import Context
 from graphspec.syntax.document import Document
 from graphspec.syntax.schema import Graph
@@ -48,6 +48,8 @@ def check_names(
     used: set[str] = set()  # shared layers: one name however often they are called
     for node in nodes:
         name = node.callable.shared_id if isinstance(node.callable, Use) else node.id
+        if isinstance(node.callable, OpIR):
+            name = node.callable.keras_name
         if isinstance(node.callable, Use) and name in used:
             continue
         first = names.setdefault(name, node.origin)

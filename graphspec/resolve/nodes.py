@@ -6,7 +6,7 @@ from typing import Any
 
 from graphspec.catalog import registry
 from graphspec.diagnostics import codes, suggest
-from graphspec.ir import LayerIR, NodeIR, Ref, SubGraphIR, Use
+from graphspec.ir import ApplicationIR, LayerIR, NodeIR, Ref, SubGraphIR, Use
 from graphspec.resolve import layers
 from graphspec.resolve.context import Context
 from graphspec.resolve.scope import BROKEN, Fixed, Site
@@ -39,6 +39,8 @@ def use_node(ctx: Context, site: Site) -> None:
         return
     layers.check_call(ctx, node, shared if isinstance(shared, LayerIR) else None, origin, path)
     names = shared.graph.output_names if isinstance(shared, SubGraphIR) else None
+    if isinstance(shared, ApplicationIR):
+        names = shared.outputs  # inner layers' names (`outputs:`), or None
     ctx.grow(1, 0, origin, path)
     flat = NodeIR(body.name(nid), Use(key, node.use), Ref(nid), dict(node.call), origin)
     site.add(flat, node.inputs)

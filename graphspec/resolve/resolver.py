@@ -16,7 +16,7 @@ from graphspec.diagnostics import (
     sorted_diagnostics,
 )
 from graphspec.ir import GraphIR, InputIR, NodeIR, Origin, Program, Ref, RefTree, SharedIR
-from graphspec.resolve import blocks, nodes, shared
+from graphspec.resolve import blocks, nodes, ops, shared
 from graphspec.resolve.compile_settings import compile_settings
 from graphspec.resolve.context import Options
 from graphspec.resolve.namespace import check_names, check_namespace
@@ -108,6 +108,7 @@ class Resolver:
             self.node(nid, node, body, (*base, "nodes", nid), pending)
         flat = self.connect(pending)
         found = outputs(self, graph, body, base)
+        ops.name_outputs(flat, found)
         check_names(self, inputs, flat, duplicates)
         own = {sid: entry for sid, (_, entry) in scope.shared.items() if entry is not BROKEN}
         ir = GraphIR(name, inputs, flat, found, own, origin=Origin(doc, base))
@@ -154,6 +155,8 @@ class Resolver:
             blocks.block_node(self, site)
         elif node.use is not None:
             nodes.use_node(self, site)
+        elif node.op is not None:
+            ops.op_node(self, site)
         else:
             nodes.layer_node(self, site)
 

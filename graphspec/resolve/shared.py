@@ -10,8 +10,10 @@ from graphspec.diagnostics import GraphSpecError, Inclusion, Problem, SpecPath, 
 from graphspec.files import display_path
 from graphspec.ir import ApplicationIR, Origin, SharedIR, SubGraphIR
 from graphspec.resolve import layers
+from graphspec.resolve.applications import inner_outputs
 from graphspec.resolve.context import Context
 from graphspec.resolve.scope import Scope
+from graphspec.resolve.sequential import sequential
 from graphspec.syntax.document import Document
 from graphspec.syntax.loader import load_file
 from graphspec.syntax.schema import LayerSpec
@@ -24,14 +26,20 @@ def shared_entry(
     kind = entry.kind
     path = origin.path
     if kind == "layer":
-        spec = LayerSpec.model_validate({"layer": entry.layer, "args": entry.args, **entry.kwargs})
-        return layers.layer(ctx, spec, origin, path)
+        frozen = {} if entry.trainable is None else {"trainable": entry.trainable}
+        given = {"layer": entry.layer, "args": entry.args, **entry.kwargs, **frozen}
+        return layers.layer(ctx, LayerSpec.model_validate(given), origin, path)
     if kind == "application":
         return application(ctx, entry, origin, path)
+    if kind == "sequential":
+        return sequential(ctx, entry, origin, path)
     if kind == "graph":
         inner = ctx.graph(entry.graph, origin.doc, (*path, "graph"), sid, scope, f"{key}.")
-        return SubGraphIR(inner, origin)
-    return include(ctx, sid, entry.spec, origin, key)
+        return SubGraphIR(inner, origin, entry.trainable)
+    found = include(ctx, sid, entry.spec, origin, key)
+    if isinstance(found, SubGraphIR):
+        found.trainable = entry.trainable
+    return found
 
 
 def application(ctx: Context, entry: Any, origin: Origin, path: SpecPath) -> ApplicationIR | None:
@@ -62,7 +70,10 @@ def application(ctx: Context, entry: Any, origin: Origin, path: SpecPath) -> App
         )
         return None
     plain = plain_values(ctx, entry.application, kwargs, origin, path)
-    return None if bad or not plain else ApplicationIR(entry.application, kwargs, origin)
+    picked = inner_outputs(ctx, entry.application, kwargs, entry.outputs, origin, path)
+    if bad or not plain or not picked:
+        return None
+    return ApplicationIR(entry.application, kwargs, origin, entry.outputs, entry.trainable)
 
 
 def plain_values(

@@ -12,14 +12,18 @@ from graphspec.ir import (
     InputsIR,
     LayerIR,
     NodeIR,
+    OpIR,
     Origin,
     Program,
     Ref,
+    SequentialIR,
     SubGraphIR,
     Use,
 )
+from graphspec.shapes import app_layers
 from graphspec.shapes.apps import APPS, application
 from graphspec.shapes.core import ShapeProblem, ShapeTree, Undecided
+from graphspec.shapes.op_combine import op_shape
 from graphspec.shapes.rules import RULES, make_call
 from graphspec.shapes.tally import Params, Tally
 
@@ -143,19 +147,28 @@ class Walker:
 
     def apply(self, node: NodeIR, given: Any) -> ShapeTree:
         fn = node.callable
+        if isinstance(fn, OpIR):
+            return op_shape(fn, given)
         if isinstance(fn, Use):
             entry = self.program.shared[fn.key]
             if isinstance(entry, SubGraphIR):
                 return self.submodel(fn.key, entry.graph, given)
             if isinstance(entry, ApplicationIR):
-                if entry.name not in APPS and not entry.kwargs.get("include_top", True):
-                    raise NoRule(f"application {entry.name}")
-                return application(entry.name, entry.kwargs, given)
+                return self.application(entry, given)
+            if isinstance(entry, SequentialIR):
+                value: ShapeTree = given
+                for inner in entry.layers:
+                    value = layer_shape(inner, value, {})
+                return value
             fn = entry
-        layer: LayerIR = fn
-        if layer.custom or layer.class_name not in RULES:
-            raise NoRule(layer.class_name)
-        return RULES[layer.class_name](make_call(layer, given, node.call))
+        return layer_shape(fn, given, node.call)
+
+    def application(self, entry: ApplicationIR, given: Any) -> ShapeTree:
+        if entry.outputs:  # inner layers: their shapes where the catalog knows them
+            return app_layers.outputs(entry.name, entry.kwargs, entry.outputs, given)
+        if entry.name not in APPS and not entry.kwargs.get("include_top", True):
+            raise NoRule(f"application {entry.name}")
+        return application(entry.name, entry.kwargs, given)
 
     def submodel(self, key: str, graph: GraphIR, given: Any) -> ShapeTree:
         """A sub-model's outputs: inferred once on its declared inputs (reporting), again
@@ -197,6 +210,13 @@ class Walker:
         self.report(node.origin.diagnostic(message, severity="note", code=UNKNOWN))
 
 
+def layer_shape(layer: LayerIR, given: Any, call: dict[str, Any]) -> ShapeTree:
+    """A layer's output shape by its class's rule; NoRule where it has none."""
+    if layer.custom or layer.class_name not in RULES:
+        raise NoRule(layer.class_name)
+    return RULES[layer.class_name](make_call(layer, given, call))
+
+
 def declared(graph: GraphIR) -> list[ShapeTree]:
     """The shapes a graph's inputs declare, batch axis first."""
     return [(i.batch_size, *i.shape) for i in graph.inputs]
@@ -220,6 +240,8 @@ def outputs(graph: GraphIR, values: dict[str, ShapeTree]) -> ShapeTree:
 
 def callable_label(program: Program, node: NodeIR) -> str:
     fn = node.callable
+    if isinstance(fn, OpIR):
+        return f"op {fn.name}"
     if isinstance(fn, LayerIR):
         return fn.class_name
     entry = program.shared.get(fn.key)
@@ -227,6 +249,8 @@ def callable_label(program: Program, node: NodeIR) -> str:
         return entry.class_name
     if isinstance(entry, ApplicationIR):
         return f"application {entry.name}"
+    if isinstance(entry, SequentialIR):
+        return f"sequential {fn.shared_id}"
     return f"sub-model {fn.shared_id}"
 
 

@@ -14,6 +14,7 @@ from pydantic import (
     StrictFloat,
     StrictInt,
     StringConstraints,
+    ValidationInfo,
     field_validator,
     model_validator,
 )
@@ -21,6 +22,14 @@ from pydantic_core import PydanticCustomError
 
 from graphspec.diagnostics import Problem, codes, suggest
 from graphspec.syntax.document import Document
+from graphspec.syntax.kinds import (
+    NODE_KINDS,
+    SHARED_KINDS,
+    check_application_outputs,
+    check_op_node,
+    check_trainable,
+    op_references,
+)
 
 ID_PATTERN = r"[A-Za-z_][A-Za-z0-9_]*"
 REF_PATTERN = rf"({ID_PATTERN})(?:\.([0-9]+|{ID_PATTERN}))?"
@@ -33,6 +42,7 @@ Named = str | dict[str, Any]
 """A Keras name (`mse`) or `{name: …, <keyword arguments>}`."""
 
 Inputs = str | list[str] | dict[str, str | list[str]]
+OpInputs = str | list[str | list[str]]  # an op's tensor arguments; an inner list is one argument
 DTYPES = (
     "bfloat16",
     "bool",
@@ -103,6 +113,15 @@ def check_inputs(value: Any) -> Any:
     return value
 
 
+def check_node_inputs(value: Any, info: ValidationInfo) -> Any:
+    """A node's `inputs`: an op's tensor arguments (`op_inputs`), or a layer's call inputs."""
+    if info.data.get("op") is not None:
+        for ref in op_references(value):
+            check_reference(ref)
+        return value
+    return check_inputs(value)
+
+
 def refuse_name(value: Any, what: str) -> Any:
     raise PydanticCustomError(
         "forbidden_key", "'name' is not accepted: the {what} is its Keras name", {"what": what}
@@ -146,20 +165,21 @@ class LayerSpec(BaseModel):
 
 
 class Node(BaseModel):
-    """One call of one callable: `layer:`, `use:` or `block:`, with its `inputs`."""
+    """One call of one callable: `layer:`, `use:`, `block:` or `op:`, with its `inputs`."""
 
     model_config = ConfigDict(extra="allow", frozen=True)
 
     layer: str | None = None
     use: Id | None = None
     block: Id | None = None
-    inputs: Inputs
+    op: str | None = None
+    inputs: Inputs | OpInputs
     args: list[Any] = Field(default_factory=list)
     call: dict[str, Any] = Field(default_factory=dict)
     repeat: Annotated[StrictInt, Field(ge=1)] | None = None
     name: Any = None
 
-    _check_inputs = field_validator("inputs", mode="before")(check_inputs)
+    _check_inputs = field_validator("inputs", mode="before")(check_node_inputs)
     _no_name = field_validator("name", mode="before")(lambda v: refuse_name(v, "node's id"))
 
     @property
@@ -168,17 +188,19 @@ class Node(BaseModel):
 
     @property
     def kind(self) -> str:
-        return "layer" if self.layer is not None else "use" if self.use is not None else "block"
+        return next(k for k in NODE_KINDS if getattr(self, k) is not None)
 
     @model_validator(mode="after")
     def _one_callable(self) -> Node:
-        given = [k for k in ("layer", "use", "block") if getattr(self, k) is not None]
+        given = [k for k in NODE_KINDS if getattr(self, k) is not None]
         if len(given) != 1:
             which = " and ".join(f"'{k}'" for k in given) if given else "none"
             raise Problem(
-                f"a node has exactly one of 'layer', 'use', 'block' (got {which})",
+                f"a node has exactly one of 'layer', 'use', 'block', 'op' (got {which})",
                 code=codes.NOT_EXACTLY_ONE_KIND,
             )
+        if self.op is not None:
+            check_op_node(self.model_fields_set)
         extra = self.model_extra or {}
         if self.use is not None:
             bad = [k for k in ("args", "repeat") if k in self.model_fields_set] + list(extra)
@@ -217,7 +239,7 @@ Outputs = list[Id] | dict[Id, OutputOptions | None]
 
 
 class Shared(BaseModel):
-    """A callable built once: a `layer:`, an `application:`, a `spec:` file or a `graph:`."""
+    """A callable built once (`layer:`, `application:`, `spec:`, `graph:`, `sequential:`)."""
 
     model_config = ConfigDict(extra="allow", frozen=True)
 
@@ -225,10 +247,14 @@ class Shared(BaseModel):
     application: str | None = None
     spec: str | None = None
     graph: Graph | None = None
+    sequential: Annotated[list[LayerSpec], Field(min_length=1)] | None = None
     args: list[Any] = Field(default_factory=list)
+    trainable: StrictBool | None = None
+    outputs: Annotated[list[str], Field(min_length=1)] | None = None
     name: Any = None
 
     _no_name = field_validator("name", mode="before")(lambda v: refuse_name(v, "shared id"))
+    _trainable = field_validator("trainable", mode="before")(check_trainable)
 
     @property
     def kwargs(self) -> dict[str, Any]:
@@ -236,27 +262,25 @@ class Shared(BaseModel):
 
     @property
     def kind(self) -> str:
-        return next(
-            k for k in ("layer", "application", "spec", "graph") if getattr(self, k) is not None
-        )
+        return next(k for k in SHARED_KINDS if getattr(self, k) is not None)
 
     @model_validator(mode="after")
     def _one_kind(self) -> Shared:
-        kinds = ("layer", "application", "spec", "graph")
-        given = [k for k in kinds if getattr(self, k) is not None]
+        given = [k for k in SHARED_KINDS if getattr(self, k) is not None]
         if len(given) != 1:
             raise Problem(
                 "a shared entry has exactly one of 'layer', 'application', "
-                f"'spec', 'graph' (got {' and '.join(given) or 'none'})",
+                f"'spec', 'graph', 'sequential' (got {' and '.join(given) or 'none'})",
                 code=codes.NOT_EXACTLY_ONE_KIND,
             )
         extra = self.model_extra or {}
-        if given[0] in ("spec", "graph") and (extra or self.args):
+        if given[0] in ("spec", "graph", "sequential") and (extra or self.args):
             raise Problem(
-                f"a `{given[0]}:` entry takes no other keys "
+                f"a `{given[0]}:` entry takes no other keys but 'trainable' "
                 f"(got {', '.join(map(repr, extra)) or 'args'})",
                 code=codes.KEY_NOT_TAKEN_HERE,
             )
+        check_application_outputs(given[0], self.outputs)
         return self
 
 

@@ -55,11 +55,24 @@ def _emit(data: dict[str, Any], indent: int, lines: list[str]) -> None:
         if key in ONE_LINE_ENTRIES and isinstance(value, dict):
             lines.append(f"{pad}{key}:")
             for k, v in value.items():
-                if isinstance(v, dict) and "graph" in v:
+                if isinstance(v, dict) and ("graph" in v or "sequential" in v):
                     lines.append(f"{pad}  {k}:")
-                    lines.append(f"{pad}    graph:")
-                    _emit(v["graph"], indent + 6, lines)
+                    _nested(v, indent + 4, lines)
                 else:
                     lines.append(f"{pad}  {k}: {_flow(v)}")
+        else:
+            lines.append(f"{pad}{key}: {_flow(value)}")
+
+
+def _nested(entry: dict[str, Any], indent: int, lines: list[str]) -> None:
+    """A shared `graph:` (its sections in block style) or `sequential:` (a layer a line)."""
+    pad = " " * indent
+    for key, value in entry.items():
+        if key == "graph":
+            lines.append(f"{pad}graph:")
+            _emit(value, indent + 2, lines)
+        elif key == "sequential":
+            lines.append(f"{pad}sequential:")
+            lines.extend(f"{pad}  - {_flow(layer)}" for layer in value)
         else:
             lines.append(f"{pad}{key}: {_flow(value)}")

@@ -10,6 +10,7 @@ import pytest
 
 from graphspec.catalog import registry
 from graphspec.diagnostics import Problem
+from graphspec.keras import compat
 from tests.conftest import ROOT
 
 
@@ -27,9 +28,30 @@ def test_registry_matches_the_installed_keras() -> None:
     assert registry.data()["keras_version"] == keras.__version__
 
 
-def test_every_registered_layer_is_a_public_keras_layer() -> None:
+def test_every_registered_layer_is_a_public_keras_layer_or_one_of_keras_applications() -> None:
     for name in registry.layer_names():
-        assert issubclass(getattr(keras.layers, name), keras.layers.Layer), name
+        info = registry.layer(name)
+        assert info is not None
+        if info.module is None:
+            assert issubclass(getattr(keras.layers, name), keras.layers.Layer), name
+        else:  # defined by keras.applications for itself, not exported
+            assert info.module.startswith("keras.src.applications.")
+            assert not hasattr(keras.layers, name)
+            assert issubclass(compat.application_layer(info.module, name), keras.layers.Layer)
+
+
+def test_the_layers_of_keras_applications_are_found_where_they_are_defined() -> None:
+    found = {n: registry.layer(n) for n in registry.layer_names()}
+    modules = {n: i.module for n, i in found.items() if i is not None and i.module is not None}
+    assert modules == {
+        "CustomScaleLayer": "keras.src.applications.inception_resnet_v2",
+        "LayerScale": "keras.src.applications.convnext",
+        "StochasticDepth": "keras.src.applications.convnext",
+    }
+    scale = found["LayerScale"]
+    assert scale is not None and scale.required == ("init_values", "projection_dim")
+    depth = found["StochasticDepth"]
+    assert depth is not None and depth.required == ("drop_path_rate",)
 
 
 @pytest.mark.parametrize("name", sorted(registry.REFUSED_LAYERS))

@@ -167,7 +167,7 @@ def test_custom_objects_option_admits_a_user_layer(
 ) -> None:
     (tmp_path / "user_layers_for_test.py").write_text(
         "import keras\n\n"
-        "class Scale(keras.layers.Layer):\n"
+        "class Fivefold(keras.layers.Layer):\n"
         "    def __init__(self, factor=2.0, **kwargs):\n"
         "        super().__init__(**kwargs)\n"
         "        self.factor = factor\n\n"
@@ -177,13 +177,13 @@ def test_custom_objects_option_admits_a_user_layer(
     monkeypatch.syspath_prepend(str(tmp_path))
     spec = write_spec(
         "graphspec: 1\ninputs: {x: {shape: [3]}}\n"
-        "nodes: {s: {layer: Scale, factor: 3.0, inputs: x}}\noutputs: [s]\n"
+        "nodes: {s: {layer: Fivefold, factor: 3.0, inputs: x}}\noutputs: [s]\n"
     )
     code, _, err = run(capsys, "validate", "--no-source", str(spec))
-    assert code == 1 and "unknown layer 'Scale' (a user-defined layer comes in with" in err
+    assert code == 1 and "unknown layer 'Fivefold' (a user-defined layer comes in with" in err
     out = tmp_path / "s.keras"
     argv = ["build", "-q", str(spec), "-o", str(out), "--custom-objects"]
-    code, _, err = run(capsys, *argv, "user_layers_for_test:Scale")
+    code, _, err = run(capsys, *argv, "user_layers_for_test:Fivefold")
     assert code == 0 and "error:" not in err and "warning:" not in err, err
     assert "note: s: shape unknown past this node" in err  # no static rule for a user's layer
     assert out.is_file()

@@ -17,7 +17,7 @@ from keras.src.ops.operation_utils import compute_conv_output_shape, compute_poo
 import graphspec
 import graphspec.api
 from graphspec.diagnostics import BlockUse, BuildError, SpecError
-from graphspec.ir import ApplicationIR, LayerIR, Program, SubGraphIR, Use
+from graphspec.ir import ApplicationIR, LayerIR, OpIR, Program, SubGraphIR, Use
 from graphspec.shapes import Inferred, ShapeTree, infer
 from graphspec.shapes.core import ShapeProblem
 from graphspec.shapes.rules import make_call
@@ -35,8 +35,10 @@ def flat(tree: ShapeTree) -> list[Any]:
     return [tree]
 
 
-def keras_name(program: Program, node_callable: LayerIR | Use, node_id: str) -> str:
-    """The name of the Keras layer (or model) a node calls."""
+def keras_name(program: Program, node_callable: LayerIR | Use | OpIR, node_id: str) -> str:
+    """The name of the Keras layer, model or operation a node calls."""
+    if isinstance(node_callable, OpIR):
+        return node_callable.keras_name
     if isinstance(node_callable, LayerIR):
         return node_id
     entry = program.shared[node_callable.key]
@@ -48,9 +50,10 @@ def keras_shapes(program: Program, model: keras.Model) -> dict[str, list[Any]]:
     calls: dict[str, list[str]] = {}
     for node in program.graph.nodes:
         calls.setdefault(keras_name(program, node.callable, node.id), []).append(node.id)
+    operations = {op.name: op for op in model.operations}
     found: dict[str, list[Any]] = {}
     for name, ids in calls.items():
-        inbound = model.get_layer(name)._inbound_nodes[-len(ids) :]
+        inbound = operations[name]._inbound_nodes[-len(ids) :]
         for nid, keras_node in zip(ids, inbound, strict=True):
             found[nid] = [tuple(t.shape) for t in keras_node.outputs]
     for i in program.graph.inputs:
