@@ -12,9 +12,20 @@ from importlib import resources
 from typing import Any
 
 from graphspec.diagnostics import Problem
-from graphspec.ir import ApplicationIR, LayerIR, NodeIR, Program, SharedIR, SubGraphIR, Use
+from graphspec.ir import (
+    ApplicationIR,
+    LayerIR,
+    NodeIR,
+    OpIR,
+    Program,
+    SequentialIR,
+    SharedIR,
+    SubGraphIR,
+    Use,
+)
 from graphspec.shapes.core import Undecided, default_format, ints
 from graphspec.shapes.params import Count, layer_count
+from graphspec.shapes.rules import RULES, make_call
 
 UNDECIDED = (Undecided, Problem, TypeError, ValueError, LookupError, AttributeError)
 """What a count raises on a call its rule does not cover: the count is unknown (None)."""
@@ -174,10 +185,22 @@ def _submodel(tally: Tally, key: str, entry: SubGraphIR, given: Any, node: NodeI
     return found
 
 
+def _sequential(tally: Tally, key: str, entry: SequentialIR, given: Any, node: NodeIR) -> Count:
+    """Each layer on the shape the one before it gives (the walker's chain, again)."""
+    total, value = Count(), given
+    for layer in entry.layers:
+        total = total + layer_count(layer, value, {})
+        if layer.custom or layer.class_name not in RULES:
+            raise Undecided
+        value = RULES[layer.class_name](make_call(layer, value, {}))
+    return total
+
+
 SHARED: dict[type, Counter] = {
     LayerIR: _layer,
     ApplicationIR: _application,
     SubGraphIR: _submodel,
+    SequentialIR: _sequential,
 }
 """Kind of shared entry → how its parameters are counted (a new kind: one function here)."""
 
@@ -187,8 +210,13 @@ def _new_layer(tally: Tally, node: NodeIR, given: Any) -> Count:
     return layer_count(node.callable, given, node.call)
 
 
+def _op(tally: Tally, node: NodeIR, given: Any) -> Count:
+    return Count()  # a keras.ops call holds no weights
+
+
 CALLS: dict[type, Callable[[Tally, NodeIR, Any], Count]] = {
     LayerIR: _new_layer,
+    OpIR: _op,
     Use: Tally.shared,
 }
 """Kind of node callable → how the parameters of a call are counted (an op: one entry)."""

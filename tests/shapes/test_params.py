@@ -12,7 +12,7 @@ import pytest
 import yaml
 
 import graphspec
-from graphspec.ir import ApplicationIR, Program, SubGraphIR, Use
+from graphspec.ir import ApplicationIR, OpIR, Program, SubGraphIR, Use
 from graphspec.shapes import Count, infer
 from graphspec.shapes.core import Undecided
 from graphspec.shapes.tally import application, table
@@ -29,6 +29,8 @@ def keras_count(layer: Any) -> Count:
     def size(weights: list[Any]) -> int:
         return sum(math.prod(int(d) for d in w.shape) for w in weights)
 
+    if not hasattr(layer, "trainable_weights"):  # a keras.ops operation: it holds no weights
+        return Count()
     return Count(size(layer.trainable_weights), size(layer.non_trainable_weights))
 
 
@@ -36,6 +38,8 @@ def keras_layer(program: Program, model: keras.Model, node_id: str) -> Any:
     """The Keras layer (or model) the top graph's node `node_id` calls."""
     node = next(n for n in program.graph.nodes if n.id == node_id)
     fn = node.callable
+    if isinstance(fn, OpIR):  # an operation, not a layer: found among the model's operations
+        return next(op for op in model.operations if op.name == fn.keras_name)
     if not isinstance(fn, Use):
         return model.get_layer(node_id)
     entry = program.shared[fn.key]
@@ -51,9 +55,19 @@ def assert_counts_equal_keras(checked: graphspec.Checked, model: keras.Model) ->
         assert count == keras_count(keras_layer(checked.program, model, nid)), nid
 
 
+UNKNOWN_STATICALLY = {
+    "segmentation_unet": "a partial application (`outputs:` on MobileNetV2) holds the layers up "
+    "to those outputs only; the catalog has no per-layer counts of applications yet",
+}
+"""Bundled specs whose total cannot be known without building, and why (summary builds them)."""
+
+
 @pytest.mark.parametrize("path", ALL_SPECS, ids=lambda p: p.stem)
 def test_bundled_spec_counts_equal_keras(path: Path) -> None:
     checked = graphspec.check(path)
+    if path.stem in UNKNOWN_STATICALLY:
+        assert checked.params.total is None
+        return
     assert_counts_equal_keras(checked, SPEC_CACHE.graphspec(str(path)))
     expect = checked.spec.expect
     if expect is not None and expect.params is not None:
