@@ -1,0 +1,99 @@
+"""What a training run logged, kept: Keras's History as JSON (`--history`) and as a picture of
+every loss and metric per output, train against validation (`--plot-history`, matplotlib)."""
+
+from __future__ import annotations
+
+import importlib.util
+import json
+import math
+from pathlib import Path
+from typing import Any
+
+from graphspec.files import write_atomically
+
+PLOT_FORMATS = (".png", ".svg", ".pdf")
+"""The picture formats `--plot-history` writes, by the file's suffix."""
+
+
+class PlotUnavailable(ValueError):
+    """`--plot-history` cannot be honoured: a suffix matplotlib does not write, or no matplotlib."""
+
+
+def check_plot_target(path: Path) -> None:
+    """Before training: the suffix is one of PLOT_FORMATS and matplotlib is installed."""
+    if path.suffix.lower() not in PLOT_FORMATS:
+        raise PlotUnavailable(
+            f"--plot-history {path}: the picture's format comes from its suffix, one of "
+            f"{', '.join(PLOT_FORMATS)}"
+        )
+    if importlib.util.find_spec("matplotlib") is None:
+        raise PlotUnavailable(
+            "--plot-history needs matplotlib: pip install 'graphspec[history]' (or matplotlib)"
+        )
+
+
+def _number(v: Any) -> float | None:
+    f = float(v)
+    return f if math.isfinite(f) else None
+
+
+def as_json(history: Any) -> dict[str, Any]:
+    """`{"epochs": [1, 2, …], "history": {"loss": […], "val_loss": […], "OUT_METRIC": […]}}`:
+    every quantity Keras logged, one value per epoch (epochs counted from 1; a NaN or
+    infinite value is null, as JSON has neither)."""
+    return {
+        "epochs": [int(e) + 1 for e in history.epoch],
+        "history": {k: [_number(v) for v in vs] for k, vs in history.history.items()},
+    }
+
+
+def write_history(history: Any, path: Path) -> Path:
+    text = json.dumps(as_json(history), indent=2, allow_nan=False) + "\n"
+    return write_atomically(path, lambda temporary: temporary.write_text(text, "utf-8"))
+
+
+def panels(
+    logged: dict[str, list[Any]], outputs: list[str]
+) -> list[tuple[str, list[Any], list[Any] | None]]:
+    """One panel per quantity: its training values and, where logged, its validation values
+    (`val_` + name); the total loss first, then each output's loss and metrics in the
+    model's output order, then anything else (a learning rate)."""
+    names = [n for n in logged if not n.startswith("val_") or n.removeprefix("val_") not in logged]
+
+    def rank(name: str) -> tuple[int, int, int]:
+        if name == "loss":
+            return (0, 0, 0)
+        owner = [i for i, o in enumerate(outputs) if name.startswith(f"{o}_")]
+        if not owner:
+            return (2, 0, 0)
+        return (1, owner[-1], 0 if name == f"{outputs[owner[-1]]}_loss" else 1)
+
+    return [(n, logged[n], logged.get(f"val_{n}")) for n in sorted(names, key=rank)]
+
+
+def plot_history(history: Any, path: Path) -> Path:
+    """Draw every panel on one figure (three a row) and write it atomically."""
+    from matplotlib.figure import Figure
+    from matplotlib.ticker import MaxNLocator
+
+    model = getattr(history, "model", None)
+    shown = panels(history.history, list(getattr(model, "output_names", [])))
+    columns = min(3, max(len(shown), 1))
+    rows = max(1, math.ceil(len(shown) / columns))
+    figure = Figure(figsize=(4.2 * columns, 3.2 * rows), layout="constrained")
+    axes = figure.subplots(rows, columns, squeeze=False).flatten()
+    epochs = [int(e) + 1 for e in history.epoch]
+    for ax, (name, train, validation) in zip(axes, shown, strict=False):
+        ax.plot(epochs, train, marker="o", label="train")
+        if validation is not None:
+            ax.plot(epochs, validation, marker="o", label="validation")
+        ax.set_title(name)
+        ax.set_xlabel("epoch")
+        ax.xaxis.set_major_locator(MaxNLocator(integer=True))
+        ax.legend()
+        ax.grid(alpha=0.3)
+    for ax in axes[len(shown) :]:
+        ax.set_visible(False)
+    figure.suptitle(f"{model.name}: training history" if model is not None else "history")
+    fmt = path.suffix.lower().removeprefix(".")
+    return write_atomically(path, lambda temporary: figure.savefig(temporary, format=fmt))
