@@ -4,6 +4,7 @@ settings and callbacks, save the model, the history and its plot."""
 from __future__ import annotations
 
 import argparse
+import math
 import sys
 from pathlib import Path
 from typing import Any
@@ -172,6 +173,8 @@ def _fit(args: argparse.Namespace, checked: Any, custom: dict[str, Any], rep: Re
         args.seed,
         Path(args.load_weights) if args.load_weights else None,
     )
+    if args.freeze or args.unfreeze:
+        print(_trainable_line(model, args))
     prepared = train.prepare(
         model,
         program,
@@ -199,6 +202,18 @@ def _fit(args: argparse.Namespace, checked: Any, custom: dict[str, Any], rep: Re
             f"{written}; checkpoints already written are kept whole",
         )
     return None
+
+
+def _trainable_line(model: Any, args: argparse.Namespace) -> str:
+    def count(weights: Any) -> int:
+        return sum(math.prod(w.shape) for w in weights)
+
+    frozen = ", ".join(args.freeze) or "none"
+    unfrozen = ", ".join(args.unfreeze) or "none"
+    return (
+        f"trainable parameters: {count(model.trainable_weights):,} of "
+        f"{count(model.weights):,} (frozen: {frozen}; unfrozen: {unfrozen})"
+    )
 
 
 def _write_history(args: argparse.Namespace, history: Any) -> None:

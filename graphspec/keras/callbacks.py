@@ -100,7 +100,17 @@ def keras_callbacks(
             built.append(callback)
     if problems:
         raise BuildError(problems)
+    for c in calls:
+        if c.name == "CSVLogger":  # Keras's CSVLogger, unlike the others, needs its directory
+            _make_parent(Path(c.argument("filename")))
     return built
+
+
+def _make_parent(path: Path) -> None:
+    try:
+        path.parent.mkdir(parents=True, exist_ok=True)
+    except OSError as e:
+        raise RunError(f"cannot make the directory of {path}: {e.strerror or e}") from e
 
 
 def needs_validation(c: Callback, choices: frozenset[str] | None, validation: bool) -> None:

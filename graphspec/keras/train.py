@@ -4,6 +4,7 @@ distribution strategy's scope wraps), prepare its data (`prepare`), train it (`t
 from __future__ import annotations
 
 import sys
+import warnings
 from collections.abc import Mapping, Sequence
 from dataclasses import dataclass, replace
 from pathlib import Path
@@ -93,6 +94,8 @@ def build_model(
             model.get_layer(sid).trainable = value
         except ValueError as e:
             raise RunError(f"'{sid}': no layer of the built model has that name ({e})") from e
+    if changes:
+        compat.train_backing_variables(model)
     if changes and program.compile is not None:
         _recompile(model, program, custom_objects or {})
     return model
@@ -100,16 +103,24 @@ def build_model(
 
 def load_weights(model: Any, path: Path) -> None:
     """Weights saved by an earlier `graphspec fit -o` (or ModelCheckpoint) of the same spec;
-    only the weights are read, never a model's configuration or code."""
+    only the weights are read, never a model's configuration or code. A file whose weights
+    do not all fit is refused (Keras only warns, and keeps fresh weights where they do not);
+    the optimizer's state is not loaded, as this run compiles a new optimizer."""
     if not path.name.endswith((".keras", ".weights.h5")):
         raise RunError(f"--load-weights {path}: give a .keras or .weights.h5 file")
     if not path.is_file():
         raise RunError(f"--load-weights {path}: no such file")
     try:
-        with compat.quiet_stderr():
+        with warnings.catch_warnings(record=True) as caught, compat.quiet_stderr():
+            warnings.simplefilter("always")
             model.load_weights(path)
     except Exception as e:
         raise RunError(f"--load-weights {path}: Keras could not load them: {one_line(e)}") from e
+    skipped = [str(w.message) for w in caught if "optimizer" not in str(w.message)]
+    if skipped:
+        raise RunError(
+            f"--load-weights {path}: not every weight fits: {' '.join(skipped[0].split())}"
+        )
 
 
 def _recompile(model: Any, program: Program, custom_objects: Mapping[str, Any]) -> None:

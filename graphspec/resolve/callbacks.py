@@ -115,9 +115,10 @@ def _positive_or(words: tuple[str, ...]) -> Callable[[Any], str | None]:
 
 def _profile_batch(v: Any) -> str | None:
     pair = isinstance(v, list) and len(v) == 2 and all(_integer(b) and b >= 0 for b in v)
+    pair = pair and v[0] <= v[1]
     if pair or (_integer(v) and v >= 0):
         return None
-    return "a batch number (0: no profiling) or a pair [first, last]"
+    return "a batch number (0: no profiling) or a pair [first, last] with first <= last"
 
 
 KINDS: dict[str, Callable[[Any], str | None]] = {
