@@ -3,6 +3,7 @@ working directory, validation data), each holding Ctrl-C back while it writes a 
 
 from __future__ import annotations
 
+import importlib.util
 import signal
 import threading
 from collections.abc import Iterator, Sequence
@@ -89,6 +90,7 @@ def keras_callbacks(
     built = []
     for c in calls:
         needs_validation(c, choices, validation)
+        needs_package(c)
         for key, arg in CALLBACKS[c.name].items():
             if arg.kind in PATH_KINDS:
                 for message, code in path_problems(c, key, c.argument(key), choices, allowed):
@@ -130,6 +132,19 @@ def needs_validation(c: Callback, choices: frozenset[str] | None, validation: bo
             f"ModelCheckpoint (fit.callbacks[{c.path[-1]}]) names a validation quantity in "
             "its filepath, but this run has no validation data: give --validation-data "
             "FILE.npz or fit.validation_split"
+        )
+
+
+REQUIRES = {"TensorBoard": "tensorboard"}
+"""Callbacks that need a package graphspec does not depend on."""
+
+
+def needs_package(c: Callback) -> None:
+    package = REQUIRES.get(c.name)
+    if package is not None and importlib.util.find_spec(package) is None:
+        raise RunError(
+            f"{c.name} (fit.callbacks[{c.path[-1]}]) needs the {package} package: "
+            f"pip install {package}"
         )
 
 

@@ -32,9 +32,28 @@ def check_plot_target(path: Path) -> None:
         )
 
 
-def _number(v: Any) -> float | None:
+def _number(v: Any) -> Any:
+    """A logged value as JSON: a number, null for NaN and infinities, a list for a vector
+    (a per-class metric such as F1Score)."""
+    if hasattr(v, "tolist") and not isinstance(v, float):
+        v = v.tolist()
+    if isinstance(v, list):
+        return [_number(x) for x in v]
     f = float(v)
     return f if math.isfinite(f) else None
+
+
+def _scalar(v: Any) -> float:
+    """What a panel draws of a logged value: the value, or a vector's mean."""
+    items = _number(v)
+    if isinstance(items, list):
+        flat = [x for x in _flatten(items) if x is not None]
+        return sum(flat) / len(flat) if flat else math.nan
+    return math.nan if items is None else float(items)
+
+
+def _flatten(items: list[Any]) -> list[Any]:
+    return [y for x in items for y in (_flatten(x) if isinstance(x, list) else [x])]
 
 
 def as_json(history: Any) -> dict[str, Any]:
@@ -84,10 +103,11 @@ def plot_history(history: Any, path: Path) -> Path:
     axes = figure.subplots(rows, columns, squeeze=False).flatten()
     epochs = [int(e) + 1 for e in history.epoch]
     for ax, (name, train, validation) in zip(axes, shown, strict=False):
-        ax.plot(epochs, train, marker="o", label="train")
+        vector = any(isinstance(_number(v), list) for v in train)
+        ax.plot(epochs, [_scalar(v) for v in train], marker="o", label="train")
         if validation is not None:
-            ax.plot(epochs, validation, marker="o", label="validation")
-        ax.set_title(name)
+            ax.plot(epochs, [_scalar(v) for v in validation], marker="o", label="validation")
+        ax.set_title(f"{name} (mean)" if vector else name)
         ax.set_xlabel("epoch")
         ax.xaxis.set_major_locator(MaxNLocator(integer=True))
         ax.legend()

@@ -28,6 +28,9 @@ from graphspec.syntax.schema import Spec
 NAME_EXCEPTIONS = {"FBetaScore": "fbeta_score", "LogCoshError": "logcosh"}
 """Metric classes whose default name is not their class name in snake case."""
 
+FUNCTION_ALIASES = {"BCE", "MAE", "MAPE", "MSE", "MSLE"}
+"""Capitalised metric names that are functions, not classes (no default name to derive)."""
+
 MONITORED = {"EarlyStopping", "ReduceLROnPlateau"}
 """Callbacks that always read their monitor (ModelCheckpoint: with save_best_only)."""
 
@@ -59,7 +62,7 @@ def metric_name(metric: Named) -> str | None:
     under its default name (`{name: AUC, …}` → `auc`); None where graphspec cannot tell."""
     if not metric.kwargs:
         return metric.name
-    if not metric.name[:1].isupper() or metric.name.isupper():
+    if not metric.name[:1].isupper() or metric.name in FUNCTION_ALIASES:
         return None
     if metric.name in NAME_EXCEPTIONS:
         return NAME_EXCEPTIONS[metric.name]
