@@ -30,6 +30,16 @@ def positive(text: str) -> int:
     return value
 
 
+def fraction(text: str) -> float:
+    try:
+        value = float(text)
+    except ValueError:
+        value = -1.0
+    if not 0 <= value < 1:
+        raise argparse.ArgumentTypeError(f"expected a fraction 0 <= F < 1, got {text!r}")
+    return value
+
+
 def add_arguments(c: argparse.ArgumentParser) -> None:
     add_common(c)
     add_max_params(c)
@@ -60,6 +70,12 @@ def add_arguments(c: argparse.ArgumentParser) -> None:
     c.add_argument("--batch-size", type=positive, help="override fit.batch_size")
     c.add_argument(
         "--validation-data", metavar="FILE.npz", help="validate on these arrays every epoch"
+    )
+    c.add_argument(
+        "--validation-split",
+        type=fraction,
+        metavar="F",
+        help="override fit.validation_split: hold out this fraction of the data (0 <= F < 1)",
     )
     c.add_argument("--loss", metavar="NAME", help="a Keras loss for a spec that has none")
     c.add_argument(
@@ -192,6 +208,7 @@ def _fit(args: argparse.Namespace, checked: Any, custom: dict[str, Any], rep: Re
             prepared,
             epochs=args.epochs,
             batch_size=args.batch_size,
+            validation_split=args.validation_split,
             allowed=tuple(Path(p) for p in args.allow_path),
         )
     except train.Interrupted as e:

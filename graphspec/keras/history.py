@@ -66,8 +66,19 @@ def as_json(history: Any) -> dict[str, Any]:
     }
 
 
+def dumps(logged: dict[str, Any]) -> str:
+    """`as_json`'s object as JSON text, one line per quantity."""
+    rows = [
+        f"    {json.dumps(k)}: {json.dumps(v, allow_nan=False)}"
+        for k, v in logged["history"].items()
+    ]
+    body = ",\n".join(rows)
+    epochs = json.dumps(logged["epochs"])
+    return f'{{\n  "epochs": {epochs},\n  "history": {{\n{body}\n  }}\n}}\n'
+
+
 def write_history(history: Any, path: Path) -> Path:
-    text = json.dumps(as_json(history), indent=2, allow_nan=False) + "\n"
+    text = dumps(as_json(history))
     return write_atomically(path, lambda temporary: temporary.write_text(text, "utf-8"))
 
 

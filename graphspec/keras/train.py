@@ -203,6 +203,7 @@ def train(
     *,
     epochs: int | None = None,
     batch_size: int | None = None,
+    validation_split: float | None = None,
     allowed: Sequence[Path] = (),
     verbose: int | None = None,
 ) -> Any:
@@ -211,6 +212,8 @@ def train(
     if not getattr(model, "compiled", False) or getattr(model, "loss", None) is None:
         raise RunError(NO_LOSS)
     settings = spec.fit or Fit()
+    if validation_split is not None:
+        settings = settings.model_copy(update={"validation_split": validation_split})
     validation = prepared.validation
     has_validation = validation is not None or settings.validation_split > 0
     callbacks = keras_callbacks(spec, program, allowed, has_validation)

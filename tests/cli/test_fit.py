@@ -218,12 +218,24 @@ def test_a_spec_without_a_loss_needs_one(
         [],
         ["--synthetic", "2", "--data", "d.npz"],
         ["--synthetic", "2", "--epochs", "0"],
+        ["--synthetic", "2", "--validation-split", "1"],
     ],
 )
 def test_argument_mistakes_exit_2(argv: list[str], write_spec: Write) -> None:
     with pytest.raises(SystemExit) as e:
         main(["fit", str(write_spec(GOOD)), *argv])
     assert e.value.code == 2
+
+
+def test_validation_split_overrides_the_spec(
+    capsys: pytest.CaptureFixture[str], write_spec: Write, tmp_path: Path
+) -> None:
+    history = tmp_path / "h.json"
+    argv = ["fit", str(write_spec(GOOD)), "--synthetic", "8", "--history", str(history)]
+    assert run(capsys, *argv, "--validation-split", "0.5")[0] == 0
+    assert sorted(json.loads(history.read_text("utf-8"))["history"]) == ["loss", "val_loss"]
+    assert run(capsys, *argv)[0] == 0
+    assert sorted(json.loads(history.read_text("utf-8"))["history"]) == ["loss"]
 
 
 def test_json_format_keeps_stdout_for_the_report(
