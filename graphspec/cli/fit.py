@@ -77,6 +77,12 @@ def add_arguments(c: argparse.ArgumentParser) -> None:
         metavar="F",
         help="override fit.validation_split: hold out this fraction of the data (0 <= F < 1)",
     )
+    _model_arguments(c)
+    _output_arguments(c)
+
+
+def _model_arguments(c: argparse.ArgumentParser) -> None:
+    """What changes the model for this run: a loss, trainability, starting weights."""
     c.add_argument("--loss", metavar="NAME", help="a Keras loss for a spec that has none")
     c.add_argument(
         "--freeze",
@@ -99,6 +105,10 @@ def add_arguments(c: argparse.ArgumentParser) -> None:
         metavar="FILE",
         help="start from the weights of an earlier run (.keras or .weights.h5)",
     )
+
+
+def _output_arguments(c: argparse.ArgumentParser) -> None:
+    """What the run writes: the model, its history, the history's picture."""
     c.add_argument("-o", "--output", metavar="OUT.keras", help="save the trained model")
     c.add_argument("--history", metavar="H.json", help="write Keras's History as JSON")
     c.add_argument(

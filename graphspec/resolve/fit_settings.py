@@ -72,16 +72,21 @@ def metric_name(metric: Named) -> str | None:
 def logged_names(outputs: list[OutputIR], compiled: CompileIR | None) -> frozenset[str] | None:
     """Every quantity the training logs per epoch (without `val_`): `loss`, each output's
     `ID_loss` and `ID_METRIC` (bare metric names for one output); None when a metric's name
-    cannot be known before Keras builds it. A model without a loss is fitted with `--loss`,
-    which applies to every output."""
+    cannot be known before Keras builds it (a function with arguments; a second object of
+    one metric class, which Keras numbers). Metric objects are named by Keras's counter of
+    its process: a fresh one (the command line) names the first `auc`. A model without a loss
+    is fitted with `--loss`, which applies to every output."""
     ids = [o.id for o in outputs]
     several = len(ids) > 1
     names = {"loss", *(f"{i}_loss" for i in ids if several)}
+    objects: set[str] = set()
     for output, metrics in (compiled.metrics if compiled else {}).items():
         for m in metrics:
             name = metric_name(m)
-            if name is None:
-                return None
+            if name is None or (m.kwargs and name in objects):
+                return None  # Keras names a second metric object of a class `auc_1`, …
+            if m.kwargs:
+                objects.add(name)
             names.add(f"{output}_{name}" if several else name)
     return frozenset(names)
 

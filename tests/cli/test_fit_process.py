@@ -55,7 +55,9 @@ def test_ctrl_c_keeps_the_last_checkpoint_and_leaves_no_partial_file(tmp_path: P
     # every complete epoch logged in whole lines (one more when Ctrl-C came between the CSV
     # row and Keras's History, which records the epoch last)
     assert done >= 2 and rows(log) in (done + 1, done + 2)
-    assert all(len(row.split(",")) == 2 for row in log.read_text("utf-8").splitlines())
+    header, *lines = log.read_text("utf-8").splitlines()
+    assert header == "epoch,loss,val_loss"
+    assert all(len(row.split(",")) == 3 for row in lines)
     assert sorted(p.name for p in tmp_path.iterdir()) == ["ckpt", "training.csv"]
     assert [p.name for p in (tmp_path / "ckpt").iterdir()] == ["last.keras"]
     model = keras.saving.load_model(tmp_path / "ckpt" / "last.keras", safe_mode=True)
