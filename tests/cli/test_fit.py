@@ -126,6 +126,27 @@ def test_plot_history_draws_each_quantity(
     assert [p.name for p in tmp_path.iterdir() if p.name.startswith(".")] == []
 
 
+def test_plot_history_without_matplotlib_is_refused_before_training(
+    capsys: pytest.CaptureFixture[str], write_spec: Write, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    import importlib.util
+
+    real = importlib.util.find_spec
+    monkeypatch.setattr(
+        importlib.util,
+        "find_spec",
+        lambda name, *a: None if name == "matplotlib" else real(name, *a),
+    )
+    code, out, err = run(
+        capsys, "fit", str(write_spec(MULTI)), "--synthetic", "8", "--plot-history", "h.png"
+    )
+    assert (code, out) == (2, "")  # nothing trained
+    assert err == (
+        "graphspec fit: error: --plot-history needs matplotlib: "
+        "pip install 'graphspec[history]' (or matplotlib)\n"
+    )
+
+
 def test_panels_put_the_total_loss_first_then_each_output() -> None:
     from graphspec.keras.history import panels
 
