@@ -230,6 +230,31 @@ UNKNOWN_APPLICATION_LAYER = Code(
     "GS370", "unknown application layer", "An application's `outputs:` names none of its layers."
 )
 
+# fit: callbacks (graphspec/resolve/fit_settings.py, callbacks.py)
+UNKNOWN_CALLBACK = Code(
+    "GS380", "unknown callback", "No Keras callback graphspec offers by that name."
+)
+REFUSED_CALLBACK = Code(
+    "GS381", "refused callback", "A Keras callback that runs code, reads files or calls out."
+)
+CALLBACK_ARGUMENT = Code(
+    "GS382", "callback argument", "A callback argument of the wrong type or out of range."
+)
+UNKNOWN_MONITOR = Code(
+    "GS383", "unknown monitor", "A monitored or `{placeholder}` quantity the model does not log."
+)
+CALLBACK_PATH_OUTSIDE = Code(
+    "GS384",
+    "callback path outside",
+    "A callback path leaves the working directory and --allow-path.",
+)
+PATH_PLACEHOLDER = Code(
+    "GS385", "path placeholder", "A `{…}` in a callback path that is not `{name}` or `{name:.2f}`."
+)
+CHECKPOINT_SUFFIX = Code(
+    "GS386", "checkpoint suffix", "ModelCheckpoint saves to .keras (.weights.h5 for weights only)."
+)
+
 # ---- graph --------------------------------------------------------------------------------------
 CYCLE = Code("GS401", "cycle", "Nodes depend on each other in a loop.")
 DUPLICATE_ID = Code("GS402", "duplicate id", "Inputs, nodes, shared entries and blocks share ids.")
@@ -282,6 +307,14 @@ PARAMETER_BUDGET = Code(
 )
 CANNOT_SAVE = Code(
     "GS608", "cannot save", "Keras could not save the built model; the output is unchanged."
+)
+
+# fit (graphspec/keras/train.py)
+KERAS_REFUSED_CALLBACK = Code(
+    "GS630", "Keras refused a callback", "A callback's constructor raised (graphspec fit)."
+)
+KERAS_FAILED_TO_TRAIN = Code(
+    "GS631", "Keras failed to train", "model.fit raised: the settings do not train (graphspec fit)."
 )
 
 # ---- expect -------------------------------------------------------------------------------------

@@ -62,6 +62,22 @@ def allocate_declared() -> None:
     initialize_all_variables()
 
 
+def train_backing_variables(model: Any) -> None:
+    """Make the backend variable behind each of the model's trainable weights trainable too.
+
+    Keras creates a weight's tf.Variable trainable at the TensorFlow level even in a layer
+    frozen at construction (only Keras's own flag is off); a weight first allocated under
+    `declared_only()` after its layer was frozen gets a non-trainable tf.Variable, which no
+    GradientTape watches, so unfreezing the layer later would train nothing. Replaces each
+    such backing variable by a trainable copy (values kept) before anything is trained."""
+    import tensorflow as tf
+
+    for weight in model.trainable_weights:
+        backing = getattr(weight, "_value", None)
+        if isinstance(backing, tf.Variable) and not backing.trainable:
+            weight._value = tf.Variable(backing, trainable=True, name=weight.name)
+
+
 def _global_state() -> Any:
     from keras.src.backend.common import global_state
 

@@ -19,6 +19,7 @@ from graphspec.ir import GraphIR, InputIR, NodeIR, Origin, Program, Ref, RefTree
 from graphspec.resolve import blocks, nodes, ops, shared
 from graphspec.resolve.compile_settings import compile_settings
 from graphspec.resolve.context import Options
+from graphspec.resolve.fit_settings import fit_settings
 from graphspec.resolve.namespace import check_names, check_namespace
 from graphspec.resolve.outputs import outputs
 from graphspec.resolve.references import inputs_value, lookup
@@ -203,4 +204,5 @@ def resolve_partially(
     name = spec.name or (doc.path.stem if doc.path else "model")
     graph = r.graph(spec, doc, (), name, None, set_aside=set_aside)
     compiled = compile_settings(r, spec, graph.outputs, doc)
+    fit_settings(r, spec, graph.outputs, compiled, doc)
     return Program(graph, r.shared, compiled), once_per_copy(r.errors)

@@ -359,6 +359,14 @@ class Fit(Strict):
     batch_size: Annotated[StrictInt, Field(ge=1)] | None = None
     validation_split: Annotated[StrictFloat, Field(ge=0, lt=1)] = 0.0
     shuffle: StrictBool = True
+    callbacks: list[Named] = Field(default_factory=list)
+    """Keras callbacks by name, `EarlyStopping` or `{name: EarlyStopping, patience: 2}`
+    (resolve/fit_settings.py checks them against an allow-list and their signatures)."""
+
+    @field_validator("callbacks", mode="before")
+    @classmethod
+    def _check_callbacks(cls, v: Any) -> Any:
+        return [check_named(c) for c in v] if isinstance(v, list) else v
 
 
 class Expect(Strict):

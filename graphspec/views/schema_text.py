@@ -101,6 +101,8 @@ DESCRIPTIONS: dict[str, dict[str, str]] = {
         "batch_size": "Batch size (default: Keras's, 32).",
         "validation_split": "Fraction of the data held out for validation (default 0).",
         "shuffle": "Whether to shuffle the data every epoch (default true).",
+        "callbacks": "Keras callbacks: EarlyStopping, ModelCheckpoint, ReduceLROnPlateau, "
+        "CSVLogger, TensorBoard, TerminateOnNaN, by name or `{name: EarlyStopping, patience: 2}`.",
     },
     "Expect": {
         "params": "The model's total parameter count.",
