@@ -26,5 +26,14 @@ MAX_NODES = 50_000
 MAX_INCLUDES = 1_000
 """`spec:` files a spec may include in all, counting a file each time it is included."""
 
+MAX_INCLUDED_BYTES = 16 * 1024 * 1024
+"""The size of all the files a spec includes, each counted once (each is read once)."""
+
+MAX_SUBMODEL_DEPTH = 32
+"""How deep sub-models (`graph:` entries and `spec:` includes) may nest in one another."""
+
+MAX_BLOCK_DEPTH = 32
+"""How deep blocks may use blocks that use blocks…"""
+
 DEFAULT_MAX_PARAMS = 10**9
 """The parameter budget of a model unless the caller gives another (--max-params)."""

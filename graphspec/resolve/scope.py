@@ -106,6 +106,11 @@ class Fixed(Binding):
         return self.ref
 
 
+class Opaque(Fixed):
+    """A node of unknown outputs (it had errors of its own): any `id.K` or `id.NAME` of it is
+    accepted, and what uses it gets a value of unknown shape."""
+
+
 class Formal(Binding):
     """A block's formal input, bound to a reference written at the use."""
 
@@ -148,6 +153,8 @@ class Body:
     chain: tuple[str, ...] = ()
     block: Block | None = None
     locals: dict[str, Binding] = field(default_factory=dict)
+    quiet: bool = False
+    """Unknown ids add no error: a section of the graph was left out by validation."""
 
     def name(self, local: str) -> str:
         """The Keras name of a local id: the id behind the prefix of the block uses around it
