@@ -7,12 +7,13 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
 
-from graphspec.caps import DEFAULT_MAX_PARAMS
+from graphspec.caps import DEFAULT_MAX_PARAMS, paused_gc
 from graphspec.diagnostics import Diagnostic, GraphSpecError, SpecError, sorted_diagnostics
 from graphspec.diagnostics.suggest import bounded
 from graphspec.ir import Program
 from graphspec.order import order
 from graphspec.resolve import Options, resolve_all
+from graphspec.resolve.depth import deep_graphs
 from graphspec.shapes import ShapeTree, infer
 from graphspec.syntax.document import Document
 from graphspec.syntax.lenient import LeftOut
@@ -73,7 +74,7 @@ def check(
         allow_file_arguments,
         Path(base_dir) if base_dir is not None else None,
     )
-    with bounded():
+    with bounded(), paused_gc():
         return _check(source, options)
 
 
@@ -92,6 +93,7 @@ def _check(source: str | Path | Spec | Mapping[str, Any], options: Options) -> C
     except SpecError as e:  # a cap passed: refused at once
         raise SpecError(sorted_diagnostics([*early, *e.diagnostics])) from e
     cycles, warnings = _ordered(program)
+    cycles += deep_graphs(program)
     inferred = infer(program)
     clean = not early and not errors  # else warnings and notes may be artefacts of them
     shapes = [d for d in inferred.diagnostics if d.severity == "error"]

@@ -1,7 +1,7 @@
 """Safety guarantees (SECURITY.md): one regression test per attack class, named after it.
 
 Classes already tested elsewhere are listed in SECURITY.md beside the test that covers them;
-the tests here add what was missing (time and memory bounds, both YAML parsers, nothing
+the tests here add what was missing (work and memory bounds, both YAML parsers, nothing
 imported or executed, atomic saving, plugins, safe_mode reloading, determinism).
 """
 
@@ -48,7 +48,7 @@ def run(capsys: pytest.CaptureFixture[str], *argv: str) -> tuple[int, str, str]:
     return code, out, err
 
 
-def child(code: str, *args: str, timeout: float = 120) -> subprocess.CompletedProcess[str]:
+def child(code: str, *args: str, timeout: float = 1800) -> subprocess.CompletedProcess[str]:
     """Run Python code in a fresh interpreter that imports this checkout of graphspec."""
     env = {
         **os.environ,
@@ -77,29 +77,37 @@ def peak_kib():
 MEASURE_LOAD = (
     PEAK_RSS
     + """
-import sys, time
+import sys
 from graphspec.diagnostics import LoadError
-from graphspec.syntax.loader import load_file
-start = time.perf_counter()
+from graphspec.syntax import loader
+work = {"events": 0, "values": 0}
+see, value = loader._Bounds.see, loader._Builder.value
+def counting_see(self, event):
+    work["events"] += 1
+    return see(self, event)
+def counting_value(self, node, path):
+    work["values"] += 1
+    return value(self, node, path)
+loader._Bounds.see, loader._Builder.value = counting_see, counting_value
 try:
-    load_file(sys.argv[1])
+    loader.load_file(sys.argv[1])
     message = "loaded"
 except LoadError as e:
     message = e.diagnostics[0].message
-seconds = time.perf_counter() - start
 print(message)
-print(seconds, peak_kib())
+print(work["events"], work["values"], peak_kib())
 """
 )
 
 
-def measured_load(path: Path, *prelude: str) -> tuple[str, float, int]:
-    """The first diagnostic, seconds taken and peak RSS (KiB) of loading `path` afresh."""
+def measured_load(path: Path, *prelude: str) -> tuple[str, int, int, int]:
+    """The first diagnostic, the YAML events looked at, the values built and the peak RSS
+    (KiB) of loading `path` afresh: work counted, not timed (a busy machine times anything)."""
     result = child("\n".join(prelude) + MEASURE_LOAD, str(path))
     assert result.returncode == 0, result.stderr  # not a crash (e.g. -11, a segfault)
     message, figures = result.stdout.strip().splitlines()[-2:]
-    seconds, peak = figures.split()
-    return message, float(seconds), int(peak)
+    events, values, peak = figures.split()
+    return message, int(events), int(values), int(peak)
 
 
 # ---- bounded YAML ------------------------------------------------------------------------
@@ -108,15 +116,16 @@ def measured_load(path: Path, *prelude: str) -> tuple[str, float, int]:
 # Depth: test_loader.test_depth_cap, test_very_deep_input_is_an_error_not_a_crash (200,000).
 
 
-def test_billion_laughs_fails_in_well_under_a_second_and_200_mb(tmp_path: Path) -> None:
-    """Nine levels of ten aliases: 10^9 values if expanded; refused on the event stream."""
+def test_billion_laughs_is_refused_on_the_event_stream_in_200_mb(tmp_path: Path) -> None:
+    """Nine levels of ten aliases: 10^9 values if expanded; refused on the event stream, after
+    the file's own hundred-odd events, before one value is built."""
     lines = ["graphspec: 1", "l0: &l0 [lol, lol, lol, lol, lol, lol, lol, lol, lol, lol]"]
     lines += [f"l{i}: &l{i} [{', '.join([f'*l{i - 1}'] * 10)}]" for i in range(1, 10)]
     bomb = tmp_path / "laughs.yaml"
     bomb.write_text("\n".join(lines) + "\n")
-    message, seconds, peak_kib = measured_load(bomb)
+    message, events, values, peak_kib = measured_load(bomb)
     assert message.startswith("the document expands to more than 1,000,000 values")
-    assert seconds < 1.0
+    assert events <= 2 * len(bomb.read_text().split()) and values == 0
     assert peak_kib < 200 * 1024
 
 
@@ -130,9 +139,9 @@ def test_deep_nesting_is_refused_by_both_yaml_parsers(
     deep = tmp_path / "deep.yaml"
     deep.write_text("graphspec: 1\nnodes: " + "[" * depth + "]" * depth + "\n")
     prelude = ["import sys", "sys.modules['yaml.cyaml'] = None"] if parser == "pure-python" else []
-    message, seconds, _ = measured_load(deep, *prelude)
+    message, events, values, _ = measured_load(deep, *prelude)
     assert message.startswith(f"nesting deeper than {MAX_DEPTH} levels")
-    assert seconds < 1.0
+    assert events <= MAX_DEPTH + 10 and values == 0  # refused as the depth is passed
 
 
 def test_document_size_is_capped_at_the_real_cap(
@@ -445,7 +454,6 @@ def test_missing_plugin_module_is_a_usage_error(
 BUDGET = (
     PEAK_RSS
     + """
-import time
 from graphspec.keras.compat import keras as _keras
 _keras()
 import graphspec
@@ -454,12 +462,11 @@ spec = {"graphspec": 1, "inputs": {"x": {"shape": [100000]}},
         "nodes": {"huge": {"layer": "Dense", "units": 100000, "inputs": "x"}},
         "outputs": ["huge"]}
 before = peak_kib()
-start = time.perf_counter()
 try:
     graphspec.build(spec)
 except BuildError as e:
     print(e.diagnostics[0].message)
-print(time.perf_counter() - start, peak_kib() - before)
+print(0, peak_kib() - before)
 """
 )
 
@@ -469,8 +476,7 @@ def test_ten_billion_parameters_are_refused_before_allocation() -> None:
     assert result.returncode == 0, result.stderr
     message, figures = result.stdout.strip().splitlines()[-2:]
     assert "would have 10,000,100,000 parameters, over the budget of 1,000,000,000" in message
-    seconds, grown_kib = figures.split()
-    assert float(seconds) < 10
+    _, grown_kib = figures.split()  # (time is measured by benchmarks/, not asserted here)
     assert int(grown_kib) < 100 * 1024  # 10^10 float32 weights would be 40 GB
 
 

@@ -246,6 +246,9 @@ SUBMODELS_TOO_DEEP = Code(
     "GS411", "sub-models too deep", "Sub-models nest in one another over 32 deep."
 )
 BLOCKS_TOO_DEEP = Code("GS412", "blocks too deep", "Blocks use blocks over 32 deep.")
+GRAPH_TOO_DEEP = Code(
+    "GS413", "graph too deep", "A chain of over 800 layers: Keras would run out of recursion."
+)
 
 # ---- static shapes (graphspec/shapes/) ---------------------------------------------------------
 INPUTS_DO_NOT_MATCH = Code(

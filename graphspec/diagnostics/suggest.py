@@ -9,7 +9,7 @@ from contextlib import contextmanager
 from contextvars import ContextVar
 from dataclasses import dataclass, field
 
-MAX_COMPARISONS = 200_000
+MAX_COMPARISONS = 20_000
 """Candidates a run may look at for suggestions in all; past it, errors come without one."""
 
 MAX_NAME = 100

@@ -83,8 +83,7 @@ def block_node(ctx: Context, site: Site) -> None:
         return placeholder(ctx, site)
     site.bind(copies(ctx, site, bdef, params, formals))
     for formal in formals.values():  # each reference given is checked, used inside or not
-        if isinstance(formal, Formal):
-            ctx.lookup(formal.raw, formal.body, formal.origin, formal.where, [])
+        site.warm(formal)
 
 
 def copies(
@@ -116,6 +115,7 @@ def copies(
         expand(ctx, bdef, params, inner, site.pending)
         check_block_outputs(ctx, bdef, inner)
         value = BlockValue(inner, list(bdef.block.outputs), origin)
+        site.warm(value)
     assert value is not None
     return value
 

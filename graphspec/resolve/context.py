@@ -59,6 +59,8 @@ class Context(Lookup, Protocol):
     def report(self, diagnostics: Iterable[Diagnostic]) -> None:
         """Report diagnostics made elsewhere (schema errors of an entry, an include's)."""
 
+    depth: int
+    """How many graphs are being resolved, one inside the other (the top one counts)."""
     incomplete: set[int]
     """Ids of the graphs (GraphIR) some of whose outputs had errors: a sub-model of unknown
     outputs to what calls it."""

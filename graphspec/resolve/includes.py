@@ -6,6 +6,7 @@ import errno
 from dataclasses import dataclass, replace
 from pathlib import Path
 
+from graphspec.caps import MAX_SUBMODEL_DEPTH
 from graphspec.diagnostics import GraphSpecError, Inclusion, SpecPath, codes
 from graphspec.files import display_path
 from graphspec.ir import Origin, SharedIR, SubGraphIR
@@ -41,6 +42,15 @@ def include(ctx: Context, sid: str, relative: str, origin: Origin, key: str) -> 
             "spec files include each other in a loop: " + " → ".join(names),
             where,
             code=codes.INCLUDE_LOOP,
+        )
+        return None
+    if ctx.depth >= MAX_SUBMODEL_DEPTH:
+        ctx.error(
+            origin,
+            f"sub-models (`graph:` and `spec:` entries) nest more than {MAX_SUBMODEL_DEPTH} "
+            "deep (a cap of graphspec's)",
+            where,
+            code=codes.SUBMODELS_TOO_DEEP,
         )
         return None
     ctx.grow(0, 1, origin, where)

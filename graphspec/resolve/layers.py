@@ -9,6 +9,7 @@ from pydantic import ValidationError
 from graphspec.catalog import registry
 from graphspec.diagnostics import Problem, SpecPath, codes, suggest
 from graphspec.ir import LayerIR, Named, Origin
+from graphspec.resolve import arguments
 from graphspec.resolve.context import Context
 from graphspec.resolve.unchecked import INVALID, UNCHECKED, unchecked
 from graphspec.syntax.schema import LayerSpec, Node, check_named
@@ -48,6 +49,17 @@ def layer(ctx: Context, spec: LayerSpec, origin: Origin, path: SpecPath) -> Laye
     misspelt = False
     for key, value in spec.kwargs.items():
         target = "layer" if key == "wraps" else key
+        if info is not None and key in info.ignored:
+            ctx.error(
+                origin,
+                f"{name}'s '{key}' is ignored by Keras in a model: a layer's input shape is "
+                "its inputs' (the model's from `inputs:`)",
+                (*path, key),
+                key=True,
+                code=codes.LAYER_INPUT_SHAPE,
+                hint="give the shape on the input: `inputs: {x: {shape: […]}}`",
+            )
+            continue
         if info is not None and target not in info.keywords:
             ctx.error(
                 origin,
@@ -61,7 +73,8 @@ def layer(ctx: Context, spec: LayerSpec, origin: Origin, path: SpecPath) -> Laye
             continue
         kwargs[target] = keyword(ctx, info, name, key, value, origin, (*path, key))
     args = [
-        argument(ctx, name, str(i), v, origin, (*path, "args", i)) for i, v in enumerate(spec.args)
+        positional(ctx, info, name, i, v, origin, (*path, "args", i))
+        for i, v in enumerate(spec.args)
     ]
     if info is not None and not misspelt:  # a misspelt keyword is likely the missing one
         check_arity(ctx, info, spec, kwargs, origin, path)
@@ -89,6 +102,26 @@ def keyword(
             code=codes.BOOLEAN_AS_STRING,
             hint="write true or false",
         )
+        return INVALID
+    kind = info.types.get(key) if info is not None else None
+    if not arguments.layer_argument(ctx, name, key, kind, value, origin, path):
+        return INVALID
+    return argument(ctx, name, key, value, origin, path)
+
+
+def positional(
+    ctx: Context,
+    info: registry.LayerInfo | None,
+    name: str,
+    i: int,
+    value: Any,
+    origin: Origin,
+    path: SpecPath,
+) -> Any:
+    """Positional argument `i` (`args:`), checked as the keyword it stands for."""
+    key = info.positional[i] if info is not None and i < len(info.positional) else str(i)
+    kind = info.types.get(key) if info is not None else None
+    if not arguments.layer_argument(ctx, name, key, kind, value, origin, path):
         return INVALID
     return argument(ctx, name, key, value, origin, path)
 
@@ -130,7 +163,12 @@ def argument(ctx: Context, owner: str, key: str, value: Any, origin: Origin, pat
         return INVALID
     if refused_config(ctx, value, origin, path):
         return INVALID
-    if isinstance(value, dict) and "layer" in value:
+    if isinstance(value, list):  # a list of layers (a Pipeline's, an RNN's cells): each built
+        return [
+            argument(ctx, owner, key, v, origin, (*path, i)) if _is_layer(v) else v
+            for i, v in enumerate(value)
+        ]
+    if _is_layer(value):
         try:
             spec = LayerSpec.model_validate(value)
         except ValidationError as e:
@@ -173,8 +211,16 @@ def named(ctx: Context, kind: str, value: Any, origin: Origin, path: SpecPath) -
         return INVALID
     if isinstance(value, str):
         return Named(kind, value)
-    kwargs = tuple((k, v) for k, v in value.items() if k != "name")
-    return Named(kind, name, kwargs)
+    given = {k: v for k, v in value.items() if k != "name"}
+    types = registry.argument_types(kind, name)
+    if not arguments.object_arguments(ctx, name, given, types, origin, path):
+        return INVALID
+    return Named(kind, name, tuple(given.items()))
+
+
+def _is_layer(value: Any) -> bool:
+    """A mapping written as a layer (`{layer: …}`), as `wraps:` and a cell are."""
+    return isinstance(value, dict) and "layer" in value
 
 
 def refused_config(ctx: Context, value: Any, origin: Origin, path: SpecPath) -> bool:

@@ -3,12 +3,14 @@
 from __future__ import annotations
 
 from collections.abc import Iterable
+from contextlib import suppress
 from pathlib import Path
 
 from graphspec.caps import MAX_INCLUDED_BYTES, MAX_INCLUDES, MAX_NODES, MAX_SUBMODEL_DEPTH
 from graphspec.diagnostics import (
     Code,
     Diagnostic,
+    Problem,
     SpecError,
     SpecPath,
     codes,
@@ -207,12 +209,18 @@ class Resolver:
         left = self.left_out.get(body.doc.file)
         if left and path in left.tainted:  # checked without an invalid field: output unknown
             for p in pending[before:]:
-                p.node.callable = unchecked(p.node.origin)
+                if p.node is not None:
+                    p.node.callable = unchecked(p.node.origin)
 
     def connect(self, pending: list[Pending]) -> list[NodeIR]:
         """Resolve every pending node's inputs now that all local ids are known."""
         flat = []
         for i, p in enumerate(pending):
+            if p.node is None:
+                assert p.binding is not None
+                with suppress(Problem):  # found again, and reported, where it is used
+                    p.binding.value(self, [])
+                continue
             p.node.inputs = inputs_value(self, p.raw, p.body, p.node.origin, (*p.path, "inputs"))
             p.node.order = i
             flat.append(p.node)

@@ -44,7 +44,10 @@ class Document:
         return any(d.path[:i] in self.spoiled for i in range(len(d.path) + 1))
 
     def locate(self, path: SpecPath, key: bool = False) -> Pos:
-        """The position of `path`, or of its nearest located ancestor."""
+        """The position of `path`, or of its nearest located ancestor (0, 0 for a spec given
+        as data: it has no lines; its diagnostics say the path instead)."""
+        if not self.positions and self.path is None and not self.text:
+            return Pos(0, 0)
         p = tuple(path)
         if key and p in self.key_positions:
             return self.key_positions[p]

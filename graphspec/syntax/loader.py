@@ -10,7 +10,7 @@ import yaml
 from yaml.nodes import MappingNode, Node, ScalarNode, SequenceNode
 from yaml.resolver import BaseResolver
 
-from graphspec.caps import MAX_BYTES, MAX_DEPTH, MAX_EVENTS, MAX_VALUES
+from graphspec.caps import MAX_BYTES, MAX_DEPTH, MAX_EVENTS, MAX_VALUES, paused_gc
 from graphspec.diagnostics import Code, Diagnostic, Inclusion, LoadError, SpecPath, codes
 from graphspec.files import display_path
 from graphspec.syntax.document import Document, Pos
@@ -257,14 +257,15 @@ def load_text(
     if len(text.encode("utf-8", "surrogatepass")) > MAX_BYTES:
         raise LoadError(_too_large(file))
     try:
-        _check_events(text)
-        loader = _Loader(text)
-        try:
-            node = loader.get_single_node()
-        finally:
-            loader.dispose()
-        builder = _Builder(doc)
-        doc.data = builder.value(node, ()) if node is not None else None
+        with paused_gc():  # composing makes many small objects: linear time without the GC
+            _check_events(text)
+            loader = _Loader(text)
+            try:
+                node = loader.get_single_node()
+            finally:
+                loader.dispose()
+            builder = _Builder(doc)
+            doc.data = builder.value(node, ()) if node is not None else None
     except _CapExceeded as e:
         m = e.mark
         raise LoadError(

@@ -27,8 +27,7 @@ class _Walk:
         self.spoiled: set[SpecPath] = set()
 
     def problem(self, path: SpecPath, message: str, code: Code) -> None:
-        where = "".join(f"[{p!r}]" for p in path) or "the top level"
-        self.problems.append(Diagnostic(f"{where}: {message}", self.file, code=code, path=path))
+        self.problems.append(Diagnostic(message, self.file, code=code, path=path))
         self.spoiled.add(path)
 
     def fatal(self, path: SpecPath, message: str, code: Code) -> LoadError:
@@ -52,8 +51,8 @@ class _Walk:
             return value
         self.problem(
             path,
-            f"a {type(value).__name__} is not spec data: only strings, numbers, booleans, "
-            "None, lists and mappings with string keys",
+            f"a value of type {type(value).__name__} is not spec data: only strings, numbers, "
+            "booleans, None, lists and mappings with string keys",
             codes.NOT_PLAIN_DATA,
         )
         return None

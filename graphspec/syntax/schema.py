@@ -20,6 +20,7 @@ from pydantic import (
 from pydantic_core import PydanticCustomError
 
 from graphspec.diagnostics import Problem, codes, suggest
+from graphspec.diagnostics.text import CONTROL, printable
 from graphspec.syntax.document import Document
 
 ID_PATTERN = r"[A-Za-z_][A-Za-z0-9_]*"
@@ -354,6 +355,19 @@ class Spec(Graph):
     def document(self) -> Document | None:
         """The loaded file this spec came from (positions for diagnostics), if any."""
         return self._document
+
+    @field_validator("name")
+    @classmethod
+    def _printable_name(cls, v: str | None) -> str | None:
+        """The model's Keras name is printed (the summary): no control character in it."""
+        found = CONTROL.search(v) if v is not None else None
+        if found is not None:
+            raise Problem(
+                f"the model's name holds the control character {printable(found.group())}: "
+                "a name is printed, and such a character would act on the terminal",
+                code=codes.CONTROL_CHARACTER,
+            )
+        return v
 
     @field_validator("graphspec", mode="before")
     @classmethod
