@@ -87,7 +87,7 @@ MUTATIONS = {
     "mlp-activation": Mutation(
         "mlp",
         put("nodes.dense_2.activation", "tanh"),
-        "call #2 Dense (layer #2): actual 'dense_2', expected 'dense_1': "
+        # (the twin's layer name, 'dense_N', follows Keras's global name counter: left out)
         "config 'activation': expected 'relu', actual 'tanh'",
         True,
     ),

@@ -50,17 +50,29 @@ def _zeros(keras: Any, tensor: Any) -> Any:
     return keras.ops.zeros(shape, dtype=tensor.dtype)
 
 
+def _resolved(keras: Any, n: Named, obj: Any) -> Any:
+    """The object Keras makes of a name (a function, or a class's instance); None if none."""
+    if not isinstance(obj, str):
+        return obj
+    try:
+        found = getattr(keras, n.kind).get(obj)
+        return found() if isinstance(found, type) else found
+    except Exception:
+        return None  # a name compile resolves on its own (`acc`): nothing to try here
+
+
 def _try(keras: Any, n: Named, obj: Any, output: str, tensor: Any) -> None:
     """Call a loss once, or update a metric once (then reset it), on zeros like `tensor`."""
-    if isinstance(obj, str) or not n.kwargs:
-        return  # a name Keras resolves itself: its own function or class, with defaults
+    target = _resolved(keras, n, obj)
+    if target is None:
+        return
     y = _zeros(keras, tensor)
     try:
-        if n.kind == "metrics":
-            obj.update_state(y, y)
-            obj.reset_state()
+        if hasattr(target, "update_state"):
+            target.update_state(y, y)
+            target.reset_state()
         else:
-            obj(y, y)
+            target(y, y)
     except TRIAL_ERRORS as e:
         what = f"{SINGULAR[n.kind]} {n.name} fails on output '{output}' {tuple(tensor.shape)}"
         raise TrainingObjectError(n, what, e) from e
