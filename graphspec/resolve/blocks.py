@@ -37,15 +37,7 @@ def block_node(ctx: Context, site: Site) -> None:
     if bdef is None and node.block in ctx.broken_blocks:
         return placeholder(ctx, site)  # set aside: its definition's errors are reported
     if bdef is None:
-        hint = suggest(node.block, body.scope.visible("blocks"))
-        if body.scope.find_shared(node.block):
-            hint = f": '{node.block}' is a shared entry; write `use: {node.block}`"
-        ctx.error(
-            origin,
-            f"unknown block '{node.block}'{hint}",
-            (*path, "block"),
-            code=codes.UNKNOWN_BLOCK,
-        )
+        unknown_block(ctx, site, node.block)
         return placeholder(ctx, site)
     if len(body.chain) >= MAX_BLOCK_DEPTH:
         ctx.error(
@@ -84,6 +76,18 @@ def block_node(ctx: Context, site: Site) -> None:
     site.bind(copies(ctx, site, bdef, params, formals))
     for formal in formals.values():  # each reference given is checked, used inside or not
         site.warm(formal)
+
+
+def unknown_block(ctx: Context, site: Site, name: str) -> None:
+    hint = suggest(name, site.body.scope.visible("blocks"))
+    if site.body.scope.find_shared(name):
+        hint = f": '{name}' is a shared entry; write `use: {name}`"
+    ctx.error(
+        site.origin,
+        f"unknown block '{name}'{hint}",
+        (*site.path, "block"),
+        code=codes.UNKNOWN_BLOCK,
+    )
 
 
 def copies(
