@@ -7,14 +7,18 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
 
-from graphspec.caps import DEFAULT_MAX_PARAMS
+from graphspec.caps import DEFAULT_MAX_PARAMS, paused_gc
 from graphspec.diagnostics import Diagnostic, GraphSpecError, SpecError, sorted_diagnostics
+from graphspec.diagnostics.suggest import bounded
 from graphspec.ir import Program
 from graphspec.order import order
-from graphspec.resolve import Options, resolve
-from graphspec.shapes import ShapeTree, infer
+from graphspec.resolve import Options, resolve_all
+from graphspec.resolve.depth import deep_graphs
+from graphspec.shapes import Inferred, Params, ShapeTree, infer
 from graphspec.syntax.document import Document
+from graphspec.syntax.lenient import LeftOut
 from graphspec.syntax.loader import load_file
+from graphspec.syntax.plain import document_from_data
 from graphspec.syntax.schema import Spec
 from graphspec.syntax.validate import validate, validate_leniently
 
@@ -27,6 +31,9 @@ class Checked:
     program: Program
     shapes: dict[str, ShapeTree] = field(default_factory=dict)
     """Static shape of every input and node of the top graph (None: unknown)."""
+    params: Params = field(default_factory=Params)
+    """Static parameter counts: per node (`.nodes`), per shared callable, `.total` (None:
+    unknown without building)."""
 
     @property
     def warnings(self) -> list[Diagnostic]:
@@ -41,14 +48,14 @@ def load(path: str | Path) -> Spec:
 def _document(spec: Spec) -> Document:
     doc = spec.document
     if doc is None:
-        doc = Document("<spec>", "", spec.model_dump(exclude_unset=True))
+        doc = document_from_data(spec.model_dump(exclude_unset=True))
     return doc
 
 
 def _as_document(source: str | Path | Mapping[str, Any]) -> Document:
     if isinstance(source, Mapping):
-        return Document("<spec>", "", dict(source))
-    return load_file(source)
+        return document_from_data(source, lenient=True)
+    return load_file(source, lenient=True)
 
 
 def check(
@@ -57,35 +64,121 @@ def check(
     custom_objects: Mapping[str, Any] | None = None,
     allow_paths: tuple[str | Path, ...] = (),
     allow_file_arguments: bool = False,
+    base_dir: str | Path | None = None,
 ) -> Checked:
     """Load, validate, resolve and order a spec without building it (no TensorFlow).
 
-    Every problem found before building is reported together, in one SpecError."""
-    options = Options(
-        frozenset(custom_objects or ()), tuple(Path(p) for p in allow_paths), allow_file_arguments
-    )
+    Every problem found before building is reported together, in one SpecError. A spec
+    given as data (a mapping, or a Spec not loaded from a file) includes `spec:` files
+    relative to `base_dir`, and only from inside it; without `base_dir` it includes none."""
+    options = _options(custom_objects, allow_paths, allow_file_arguments, base_dir)
+    with bounded(), paused_gc():
+        return _check(source, options)
+
+
+@dataclass
+class Partial:
+    """What checking found, also when the spec is invalid: the program as far as it resolved
+    (None when not even that: an unreadable file, a broken top level, a cap), its static
+    shapes and parameters, and every diagnostic, errors included."""
+
+    document: Document | None
+    program: Program | None
+    inferred: Inferred | None
+    diagnostics: list[Diagnostic]
+
+    @property
+    def errors(self) -> list[Diagnostic]:
+        return [d for d in self.diagnostics if d.severity == "error"]
+
+
+@dataclass
+class _Run:
+    spec: Spec
+    program: Program
+    inferred: Inferred
+    errors: list[Diagnostic]
+    warnings: list[Diagnostic]
+
+
+def _run(source: str | Path | Spec | Mapping[str, Any], options: Options) -> _Run:
+    """Every stage before building, whatever the earlier ones found (what had errors is a
+    stand-in of unknown shape); SpecError only when a cap is passed."""
     early: list[Diagnostic] = []
-    set_aside: dict[str, set[str]] = {}
+    left = LeftOut()
     if isinstance(source, Spec):
         spec = source
     else:
-        spec, early, set_aside = validate_leniently(_as_document(source))
+        doc = _as_document(source)
+        spec, early, left = validate_leniently(doc)
+        early = [*doc.problems, *(d for d in early if not doc.spoils(d))]
+    doc = _document(spec)
     try:
-        program = order(resolve(spec, _document(spec), options, set_aside))
-    except SpecError as e:
-        # with entries set aside, "no output depends on this node" may be an artefact
-        later = [d for d in e.diagnostics if d.severity == "error" or not early]
-        raise SpecError(sorted_diagnostics([*early, *later])) from e
+        program, errors = resolve_all(spec, doc, options, left)
+    except SpecError as e:  # a cap passed: refused at once
+        raise SpecError(sorted_diagnostics([*early, *e.diagnostics])) from e
+    cycles, warnings = _ordered(program)
+    cycles += deep_graphs(program)
     inferred = infer(program)
-    errors = [d for d in inferred.diagnostics if d.severity == "error"]
-    program.warnings = sorted_diagnostics(
-        [*program.warnings, *(d for d in inferred.diagnostics if d.severity != "error")]
+    clean = not early and not errors  # else warnings and notes may be artefacts of them
+    shapes = [d for d in inferred.diagnostics if d.severity == "error"]
+    found = [*early, *(d for d in [*errors, *cycles, *shapes] if not doc.spoils(d))]
+    warnings += [d for d in inferred.diagnostics if d.severity != "error"]
+    return _Run(spec, program, inferred, found, warnings if clean or not found else [])
+
+
+def _check(source: str | Path | Spec | Mapping[str, Any], options: Options) -> Checked:
+    run = _run(source, options)
+    if run.errors:
+        raise SpecError(sorted_diagnostics([*run.errors, *run.warnings]))
+    run.program.warnings = sorted_diagnostics(run.warnings)
+    return Checked(run.spec, run.program, run.inferred.shapes, run.inferred.params)
+
+
+def check_partially(
+    source: str | Path | Spec | Mapping[str, Any],
+    *,
+    custom_objects: Mapping[str, Any] | None = None,
+    allow_paths: tuple[str | Path, ...] = (),
+    allow_file_arguments: bool = False,
+    base_dir: str | Path | None = None,
+) -> Partial:
+    """`check`, leniently, for views of invalid specs (`graphspec plot`): its diagnostics are
+    check's, and the program is what resolves of the spec (nodes with errors are stand-ins).
+    It raises only LoadError (a file that cannot be read or parsed)."""
+    options = _options(custom_objects, allow_paths, allow_file_arguments, base_dir)
+    try:
+        with bounded(), paused_gc():
+            run = _run(source, options)
+    except SpecError as e:  # a cap passed: nothing to draw
+        doc = None if isinstance(source, Spec | Mapping) else _as_document(source)
+        return Partial(doc, None, None, e.diagnostics)
+    diagnostics = sorted_diagnostics([*run.errors, *run.warnings])
+    return Partial(_document(run.spec), run.program, run.inferred, diagnostics)
+
+
+def _options(
+    custom_objects: Mapping[str, Any] | None,
+    allow_paths: tuple[str | Path, ...],
+    allow_file_arguments: bool,
+    base_dir: str | Path | None,
+) -> Options:
+    return Options(
+        frozenset(custom_objects or ()),
+        tuple(Path(p) for p in allow_paths),
+        allow_file_arguments,
+        Path(base_dir) if base_dir is not None else None,
     )
-    if early and not errors:
-        raise SpecError(early)
-    if errors:  # with earlier errors, warnings may be artefacts of entries set aside
-        raise SpecError(sorted_diagnostics([*early, *errors, *([] if early else program.warnings)]))
-    return Checked(spec, program, inferred.shapes)
+
+
+def _ordered(program: Program) -> tuple[list[Diagnostic], list[Diagnostic]]:
+    """Order the program in place: (cycles, warnings); what is in no cycle is still ordered."""
+    try:
+        order(program)
+    except SpecError as e:
+        return e.errors, [d for d in e.diagnostics if d.severity != "error"]
+    warnings, program.warnings = program.warnings, []
+    return [], warnings
 
 
 def build(
@@ -95,6 +188,7 @@ def build(
     max_params: int = DEFAULT_MAX_PARAMS,
     allow_paths: tuple[str | Path, ...] = (),
     allow_file_arguments: bool = False,
+    base_dir: str | Path | None = None,
 ) -> Any:
     """Build the spec's keras.Model: compiled when the spec has a loss or `compile:`.
 
@@ -105,6 +199,7 @@ def build(
         custom_objects=custom_objects,
         allow_paths=allow_paths,
         allow_file_arguments=allow_file_arguments,
+        base_dir=base_dir,
     )
     from graphspec.keras.emit import emit
 
@@ -136,4 +231,13 @@ def from_keras(
     return to_yaml(spec, IMPORT_LAYOUT)
 
 
-__all__ = ["Checked", "GraphSpecError", "build", "check", "from_keras", "load"]
+__all__ = [
+    "Checked",
+    "GraphSpecError",
+    "Partial",
+    "build",
+    "check",
+    "check_partially",
+    "from_keras",
+    "load",
+]

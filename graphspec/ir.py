@@ -97,11 +97,14 @@ class Named:
 
 @dataclass
 class ApplicationIR:
-    """A keras.applications model, constructed with the given keyword arguments."""
+    """A keras.applications model, constructed with the given keyword arguments; with
+    `outputs`, the callable returns those inner layers' outputs instead."""
 
     name: str
     kwargs: dict[str, Any]
     origin: Origin
+    outputs: list[str] | None = None
+    trainable: bool | None = None
 
 
 @dataclass
@@ -110,9 +113,32 @@ class SubGraphIR:
 
     graph: GraphIR
     origin: Origin
+    trainable: bool | None = None
 
 
-SharedIR = LayerIR | ApplicationIR | SubGraphIR
+@dataclass
+class SequentialIR:
+    """A keras.Sequential of layers (`sequential:`), named by its shared id."""
+
+    layers: list[LayerIR]
+    origin: Origin
+    trainable: bool | None = None
+
+
+SharedIR = LayerIR | ApplicationIR | SubGraphIR | SequentialIR
+
+
+@dataclass
+class OpIR:
+    """One call of `keras.ops.<name>`: the node's inputs are its tensor arguments (each a
+    value, or a list for a list argument), then `args`; `kwargs` are constant keywords.
+    `keras_name` names the operation in the model (the node's id, see docs/language.md)."""
+
+    name: str
+    args: list[Any]
+    kwargs: dict[str, Any]
+    origin: Origin
+    keras_name: str
 
 
 @dataclass
@@ -128,7 +154,7 @@ class NodeIR:
     """One call in the flat graph; `id` is unique and is the Keras name of a new layer."""
 
     id: str
-    callable: LayerIR | Use
+    callable: LayerIR | Use | OpIR
     inputs: InputsIR
     call: dict[str, Any]
     origin: Origin

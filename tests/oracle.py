@@ -50,6 +50,7 @@
 from __future__ import annotations
 
 import inspect
+import re
 from collections.abc import Iterable, Mapping, Sequence
 from dataclasses import dataclass, field
 from typing import Any, NamedTuple
@@ -306,8 +307,20 @@ def _weights(operation: Any) -> list[Any]:
     return list(getattr(operation, "weights", []))
 
 
+AUTO_WEIGHT_NAME = re.compile(r"variable(_\d+)?")
+"""A weight made without a name (ConvNeXt's LayerScale `gamma`): Keras numbers it with a
+counter of the whole process, so the number says nothing about the model."""
+
+
+def _weight_name(name: str) -> str:
+    return "variable" if AUTO_WEIGHT_NAME.fullmatch(name) else name
+
+
 def _weight_specs(layer: Any) -> list[tuple[str, tuple[int, ...], str, bool]]:
-    return [(w.name, tuple(w.shape), str(w.dtype), bool(w.trainable)) for w in _weights(layer)]
+    return [
+        (_weight_name(w.name), tuple(w.shape), str(w.dtype), bool(w.trainable))
+        for w in _weights(layer)
+    ]
 
 
 def _tensor_specs(tensors: Sequence[Any]) -> list[tuple[tuple[int | None, ...], str, bool]]:

@@ -20,7 +20,7 @@ def add_arguments(c: argparse.ArgumentParser) -> None:
 def run(args: argparse.Namespace, rep: Reporter) -> None:
     from graphspec.keras.expect import check_expect
 
-    for spec in args.specs:
+    for spec in args.specs:  # each one checked and reported, whatever the others gave
         found = built(spec, args, rep)
         if found is None:
             continue
@@ -31,4 +31,4 @@ def run(args: argparse.Namespace, rep: Reporter) -> None:
         except GraphSpecError as e:
             rep.report(e.diagnostics)
         else:
-            print(f"{spec}: ok ({model.count_params():,} parameters)")
+            rep.say(f"{spec}: ok ({model.count_params():,} parameters)")

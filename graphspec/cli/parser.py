@@ -5,7 +5,17 @@ from __future__ import annotations
 import argparse
 from types import ModuleType
 
-from graphspec.cli import build, check, expand, fit, import_cmd, schema, validate
+from graphspec.cli import (
+    build,
+    check,
+    expand,
+    fit,
+    import_cmd,
+    plot,
+    schema,
+    summary,
+    validate,
+)
 
 COMMANDS: dict[str, ModuleType] = {
     "validate": validate,
@@ -14,6 +24,8 @@ COMMANDS: dict[str, ModuleType] = {
     "fit": fit,
     "expand": expand,
     "schema": schema,
+    "plot": plot,
+    "summary": summary,
     "import": import_cmd,
 }
 """Each command's module: HELP, MANY (SPEC… for True, SPEC for False, none for None),

@@ -75,6 +75,22 @@ def allocate_declared() -> None:
     initialize_all_variables()
 
 
+def train_backing_variables(model: Any) -> None:
+    """Make the backend variable behind each of the model's trainable weights trainable too.
+
+    Keras creates a weight's tf.Variable trainable at the TensorFlow level even in a layer
+    frozen at construction (only Keras's own flag is off); a weight first allocated under
+    `declared_only()` after its layer was frozen gets a non-trainable tf.Variable, which no
+    GradientTape watches, so unfreezing the layer later would train nothing. Replaces each
+    such backing variable by a trainable copy (values kept) before anything is trained."""
+    import tensorflow as tf
+
+    for weight in model.trainable_weights:
+        backing = getattr(weight, "_value", None)
+        if isinstance(backing, tf.Variable) and not backing.trainable:
+            weight._value = tf.Variable(backing, trainable=True, name=weight.name)
+
+
 def _global_state() -> Any:
     from keras.src.backend.common import global_state
 
@@ -208,6 +224,43 @@ def fresh_names() -> Iterator[None]:
         state.set_global_attribute("object_name_uids", saved)
 
 
+APPLICATION_MODULES = "keras.src.applications."
+"""Where the layers of keras.applications that Keras does not export are defined."""
+
+
+_SCALE = "inception_resnet_v2.CustomScaleLayer"
+
+
+def application_layer(module: str, name: str) -> type:
+    """A layer class keras.applications defines for itself (ConvNeXt's LayerScale, …), from
+    the module the catalog names; only under keras.src.applications, only a Layer."""
+    import importlib
+
+    k = keras()
+    if not module.startswith(APPLICATION_MODULES):
+        raise ValueError(f"{module} is not a module of keras.applications")
+    cls = getattr(importlib.import_module(module), name, None)
+    if not (isinstance(cls, type) and issubclass(cls, k.layers.Layer)):
+        raise ValueError(f"{module} defines no layer {name}")
+    return cls
+
+
+def name_operation(result: Any, inputs: list[Any], name: str) -> None:
+    """Name the operation a keras.ops call made (`result` its output or outputs), so that
+    the model's names are deterministic; nothing when the call made none (it returned one
+    of its inputs)."""
+    tensors = list(result) if isinstance(result, list | tuple) else [result]
+    given = {id(producer) for producer in map(_producer, inputs) if producer is not None}
+    for operation in {id(op): op for op in map(_producer, tensors) if op is not None}.values():
+        if id(operation) not in given:
+            operation.name = name
+
+
+def _producer(tensor: Any) -> Any:
+    history = getattr(tensor, "_keras_history", None)
+    return history[0] if history else None
+
+
 def requirements() -> list[str]:
     """What of Keras this module relies on and cannot find (empty when all is in place)."""
     k = keras()
@@ -227,6 +280,16 @@ def requirements() -> list[str]:
         pending = state.get_global_attribute("uninitialized_variables")
     if producer_name(y) != "probe":
         missing.append("KerasTensor._keras_history (the layer that produced a tensor)")
+    z = k.ops.add(y, 1.0)
+    name_operation(z, [y], "probe_op")
+    if producer_name(z) != "probe_op":
+        missing.append("naming the operation of a keras.ops call (Operation.name)")
+    for where in ("convnext.LayerScale", "convnext.StochasticDepth", _SCALE):
+        module, name = where.rsplit(".", 1)
+        try:
+            application_layer(f"{APPLICATION_MODULES}{module}", name)
+        except (ImportError, ValueError):
+            missing.append(f"{APPLICATION_MODULES}{where}")
     if not pending:
         missing.append("the 'uninitialized_variables' list of keras.src global_state")
     state.set_global_attribute("uninitialized_variables", [])

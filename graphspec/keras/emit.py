@@ -6,21 +6,32 @@ from collections.abc import Mapping
 from typing import Any
 
 from graphspec.caps import DEFAULT_MAX_PARAMS
-from graphspec.diagnostics import BuildError, Code, codes
+from graphspec.catalog import registry
+from graphspec.diagnostics import (
+    BuildError,
+    Code,
+    Diagnostic,
+    SpecPath,
+    codes,
+    sorted_diagnostics,
+    suggest,
+)
 from graphspec.ir import (
     ApplicationIR,
     GraphIR,
     LayerIR,
     Named,
     NodeIR,
+    OpIR,
     Origin,
     OutputIR,
     Program,
+    SequentialIR,
     Use,
 )
 from graphspec.keras import compat
 from graphspec.keras.budget import count_declared, over_budget
-from graphspec.keras.compile import compile_model
+from graphspec.keras.compile import TrainingObjectError, TrainingObjectErrors, compile_model
 
 _MODULES = {
     "initializers": "initializers",
@@ -56,8 +67,15 @@ class Emitter:
         self.custom = dict(custom_objects)
         self.built: dict[str, Any] = {}
 
-    def fail(self, origin: Origin, message: str, cause: BaseException, code: Code) -> BuildError:
-        error = BuildError(origin.diagnostic(message, code=code))
+    def fail(
+        self,
+        origin: Origin,
+        message: str,
+        cause: BaseException,
+        code: Code,
+        path: SpecPath | None = None,
+    ) -> BuildError:
+        error = BuildError(origin.diagnostic(message, code=code, path=path))
         error.__cause__ = cause
         return error
 
@@ -69,8 +87,8 @@ class Emitter:
             return self.layer(v, f"{owner}_{key}")
         if isinstance(v, Named):
             return self.named(v)
-        if isinstance(v, list):
-            return [self.value(x, owner, key) for x in v]
+        if isinstance(v, list):  # a list of layers: each named by its place
+            return [self.value(x, owner, f"{key}_{i}") for i, x in enumerate(v)]
         return v
 
     def named(self, n: Named) -> Any:
@@ -84,8 +102,17 @@ class Emitter:
             return cls(**dict(n.kwargs))
         return module.get({"class_name": n.name, "config": dict(n.kwargs)})
 
+    def layer_class(self, ir: LayerIR) -> Any:
+        """The class: a custom object, a layer keras.applications defines, or keras.layers'."""
+        if ir.custom:
+            return self.custom[ir.class_name]
+        info = registry.layer(ir.class_name)
+        if info is not None and info.module is not None:
+            return compat.application_layer(info.module, ir.class_name)
+        return getattr(self.keras.layers, ir.class_name)
+
     def layer(self, ir: LayerIR, name: str) -> Any:
-        cls = self.custom[ir.class_name] if ir.custom else getattr(self.keras.layers, ir.class_name)
+        cls = self.layer_class(ir)
         try:
             args = [self.value(a, name, str(i)) for i, a in enumerate(ir.args)]
             kwargs = {k: self.value(v, name, k) for k, v in ir.kwargs.items()}
@@ -100,21 +127,30 @@ class Emitter:
                 codes.KERAS_REFUSED_LAYER,
             ) from e
 
-    def shared(self, use: Use) -> Any:
+    def shared(self, use: Use, first: Any = None) -> Any:
+        """The shared callable, built at its first call (`first`: the value it is called on)."""
         if use.key not in self.built:
             entry = self.program.shared[use.key]
             if isinstance(entry, LayerIR):
-                self.built[use.key] = self.layer(entry, use.shared_id)
+                built = self.layer(entry, use.shared_id)
             elif isinstance(entry, ApplicationIR):
-                self.built[use.key] = self.application(entry, use.shared_id)
+                built = self.application(entry, use.shared_id)
+            elif isinstance(entry, SequentialIR):
+                built = self.sequential(entry, use.shared_id, first)
             else:
-                self.built[use.key] = self.model(entry.graph)
+                built = self.model(entry.graph)
+            if not isinstance(entry, LayerIR) and entry.trainable is not None:
+                built.trainable = entry.trainable  # every weight of the callable
+            self.built[use.key] = built
         return self.built[use.key]
 
     def application(self, ir: ApplicationIR, name: str) -> Any:
+        """The application under Keras's own name (its layers' names are Keras's, and
+        EfficientNetV2 looks its blocks up by it), renamed by its shared id; with `outputs:`,
+        the model from its input to those inner layers' outputs."""
         factory = getattr(self.keras.applications, ir.name)
         try:
-            return factory(name=name, **ir.kwargs)
+            app = factory(**ir.kwargs)
         except Exception as e:
             raise self.fail(
                 ir.origin,
@@ -122,6 +158,40 @@ class Emitter:
                 e,
                 codes.KERAS_REFUSED_APPLICATION,
             ) from e
+        if ir.outputs:
+            picked = partial_outputs(app, ir)
+            return self.keras.Model(app.input, picked[0] if len(picked) == 1 else picked, name=name)
+        app.name = name
+        return app
+
+    def sequential(self, ir: SequentialIR, name: str, first: Any) -> Any:
+        """A keras.Sequential named by its shared id; its layers `ID_1`, `ID_2`, …, after an
+        input `ID_input` of the shape of the first value it is called on (what Keras would
+        make at that call, under a name of its process-wide counter)."""
+        made = [self.layer(layer, f"{name}_{k}") for k, layer in enumerate(ir.layers, 1)]
+        if getattr(first, "shape", None) is not None and not isinstance(first, list | tuple):
+            source = self.keras.Input(
+                batch_shape=tuple(first.shape), dtype=first.dtype, name=f"{name}_input"
+            )
+            made = [source, *made]
+        return self.keras.Sequential(made, name=name)
+
+    def op(self, node: NodeIR, op: OpIR, tensors: dict[str, Any]) -> Any:
+        """`keras.ops.<name>(*tensors, *args, **kwargs)`, its operation named `op.keras_name`."""
+        assert isinstance(node.inputs, list)  # an op's tensor arguments, in order
+        values = [self.fetch(v, tensors, node) for v in node.inputs]
+        try:
+            result = getattr(self.keras.ops, op.name)(*values, *op.args, **op.kwargs)
+        except Exception as e:
+            raise self.fail(
+                node.origin,
+                f"Keras refused keras.ops.{op.name} with inputs "
+                f"{_describe(node.inputs, tensors)}: {_short(e)}",
+                e,
+                codes.KERAS_REFUSED_CALL,
+            ) from e
+        compat.name_operation(result, list(self.keras.tree.flatten(values)), op.keras_name)
+        return result
 
     # ---- graphs -------------------------------------------------------------------------
 
@@ -184,12 +254,14 @@ class Emitter:
         return value[tree.index]
 
     def call(self, node: NodeIR, tensors: dict[str, Any]) -> Any:
+        if isinstance(node.callable, OpIR):
+            return self.op(node, node.callable, tensors)
+        value = self.fetch(node.inputs, tensors, node)
         fn = (
             self.layer(node.callable, node.id)
             if isinstance(node.callable, LayerIR)
-            else self.shared(node.callable)
+            else self.shared(node.callable, value)
         )
-        value = self.fetch(node.inputs, tensors, node)
         try:
             if isinstance(value, dict):
                 return fn(**value, **node.call)
@@ -213,6 +285,24 @@ class Emitter:
         if compat.producer_name(tensor) == o.id:
             return tensor
         return self.keras.layers.Identity(name=o.id)(tensor)
+
+
+def partial_outputs(app: Any, ir: ApplicationIR) -> list[Any]:
+    """The outputs of the application's inner layers `ir.outputs`; a BuildError naming the
+    first it lacks, with a suggestion among its layers."""
+    names = [layer.name for layer in app.layers]
+    found = []
+    for i, name in enumerate(ir.outputs or ()):
+        if name not in names:
+            raise BuildError(
+                ir.origin.diagnostic(
+                    f"application {ir.name} has no layer '{name}'{suggest(name, names)}",
+                    path=(*ir.origin.path, "outputs", i),
+                    code=codes.UNKNOWN_APPLICATION_LAYER,
+                )
+            )
+        found.append(app.get_layer(name).output)
+    return found
 
 
 def _describe(tree: Any, tensors: dict[str, Any]) -> str:
@@ -241,7 +331,9 @@ def emit(
     compat.allocate_declared()
     if program.compile is not None:
         try:
-            compile_model(emitter.named, model, program.compile)
+            compile_model(emitter.named, model, program.compile, emitter.keras)
+        except TrainingObjectErrors as e:
+            raise BuildError(sorted_diagnostics(refused(program, x) for x in e.errors)) from e
         except Exception as e:
             origin = (
                 Origin(program.graph.origin.doc, ("compile",))
@@ -252,3 +344,25 @@ def emit(
                 origin, f"Keras refused to compile: {_short(e)}", e, codes.KERAS_REFUSED_TO_COMPILE
             ) from e
     return model
+
+
+def refused(program: Program, e: TrainingObjectError) -> Diagnostic:
+    """The diagnostic of an optimizer, loss or metric Keras could not make or use."""
+    origin, path = written_at(program, e.named)
+    message = (
+        f"{e.what}: {_short(e.cause)}" if str(e.cause) else f"{e.what} ({type(e.cause).__name__})"
+    )
+    return origin.diagnostic(message, path=path, code=codes.KERAS_REFUSED_TRAINING_OBJECT)
+
+
+def written_at(program: Program, n: Named) -> tuple[Origin, SpecPath]:
+    """Where the optimizer, loss or metric `n` was written: on its output, else in `compile:`."""
+    for o in program.graph.outputs:
+        if o.loss is n:
+            return o.origin, (*o.origin.path, "loss")
+        for i, m in enumerate(o.metrics):
+            if m is n:
+                return o.origin, (*o.origin.path, "metrics", i)
+    doc = program.graph.origin.doc if program.graph.origin else program.graph.outputs[0].origin.doc
+    key = {"optimizers": "optimizer", "losses": "loss", "metrics": "metrics"}[n.kind]
+    return Origin(doc, ("compile", key)), ("compile", key)

@@ -2,20 +2,18 @@
 
 from __future__ import annotations
 
-from pathlib import Path
 from typing import Any
 
 from graphspec.catalog import registry
-from graphspec.diagnostics import GraphSpecError, Inclusion, Problem, SpecPath, codes, suggest
-from graphspec.files import display_path
+from graphspec.diagnostics import Problem, SpecPath, codes, suggest
 from graphspec.ir import ApplicationIR, Origin, SharedIR, SubGraphIR
 from graphspec.resolve import layers
+from graphspec.resolve.applications import inner_outputs
 from graphspec.resolve.context import Context
+from graphspec.resolve.includes import include
 from graphspec.resolve.scope import Scope
-from graphspec.syntax.document import Document
-from graphspec.syntax.loader import load_file
+from graphspec.resolve.sequential import sequential
 from graphspec.syntax.schema import LayerSpec
-from graphspec.syntax.validate import validate
 
 
 def shared_entry(
@@ -24,14 +22,20 @@ def shared_entry(
     kind = entry.kind
     path = origin.path
     if kind == "layer":
-        spec = LayerSpec.model_validate({"layer": entry.layer, "args": entry.args, **entry.kwargs})
-        return layers.layer(ctx, spec, origin, path)
+        frozen = {} if entry.trainable is None else {"trainable": entry.trainable}
+        given = {"layer": entry.layer, "args": entry.args, **entry.kwargs, **frozen}
+        return layers.layer(ctx, LayerSpec.model_validate(given), origin, path)
     if kind == "application":
         return application(ctx, entry, origin, path)
+    if kind == "sequential":
+        return sequential(ctx, entry, origin, path)
     if kind == "graph":
         inner = ctx.graph(entry.graph, origin.doc, (*path, "graph"), sid, scope, f"{key}.")
-        return SubGraphIR(inner, origin)
-    return include(ctx, sid, entry.spec, origin, key)
+        return None if id(inner) in ctx.incomplete else SubGraphIR(inner, origin, entry.trainable)
+    found = include(ctx, sid, entry.spec, origin, key)
+    if isinstance(found, SubGraphIR):
+        found.trainable = entry.trainable
+    return found
 
 
 def application(ctx: Context, entry: Any, origin: Origin, path: SpecPath) -> ApplicationIR | None:
@@ -62,7 +66,10 @@ def application(ctx: Context, entry: Any, origin: Origin, path: SpecPath) -> App
         )
         return None
     plain = plain_values(ctx, entry.application, kwargs, origin, path)
-    return None if bad or not plain else ApplicationIR(entry.application, kwargs, origin)
+    picked = inner_outputs(ctx, entry.application, kwargs, entry.outputs, origin, path)
+    if bad or not plain or not picked:
+        return None
+    return ApplicationIR(entry.application, kwargs, origin, entry.outputs, entry.trainable)
 
 
 def plain_values(
@@ -93,68 +100,3 @@ def _has_mapping(value: Any) -> bool:
     if isinstance(value, list):
         return any(_has_mapping(v) for v in value)
     return isinstance(value, dict)
-
-
-def include(ctx: Context, sid: str, relative: str, origin: Origin, key: str) -> SharedIR | None:
-    """A `spec:` file as a sub-model: path rules, include loops, errors located there."""
-    doc = origin.doc
-    where = (*origin.path, "spec")
-    target = include_path(ctx, relative, doc, origin, where)
-    if target is None:
-        return None
-    if target in ctx.includes:
-        names = [display_path(p) for p in [*ctx.includes, target]]
-        ctx.error(
-            origin,
-            "spec files include each other in a loop: " + " → ".join(names),
-            where,
-            code=codes.INCLUDE_LOOP,
-        )
-        return None
-    ctx.grow(0, 1, origin, where)
-    pos = doc.locate(where)
-    inclusion = Inclusion(doc.file, pos.line)
-    try:
-        inner_doc = load_file(target, (inclusion, *doc.included_from))
-        spec = validate(inner_doc)
-    except GraphSpecError as e:
-        ctx.report(e.diagnostics)
-        return None
-    ctx.includes.append(target)
-    try:
-        graph = ctx.graph(spec, inner_doc, (), sid, None, f"{key}.")
-    finally:
-        ctx.includes.pop()
-    return SubGraphIR(graph, origin)
-
-
-def include_path(
-    ctx: Context, relative: str, doc: Document, origin: Origin, where: SpecPath
-) -> Path | None:
-    if Path(relative).is_absolute():
-        ctx.error(
-            origin,
-            f"'{relative}': absolute `spec:` paths are not allowed",
-            where,
-            code=codes.ABSOLUTE_INCLUDE,
-            hint="write the path relative to the including file",
-        )
-        return None
-    here = doc.path.parent if doc.path else Path.cwd()
-    target = (here / relative).resolve()
-    allowed = (ctx.root, *ctx.options.allow_paths)
-    roots = [root.resolve() for root in allowed if root is not None]
-    if roots and not any(target.is_relative_to(root) for root in roots):
-        ctx.error(
-            origin,
-            f"'{relative}' leaves the spec's directory ({display_path(roots[0])}"
-            "); allow more with --allow-path",
-            where,
-            code=codes.INCLUDE_OUTSIDE,
-            hint="use --allow-path DIR to let includes read files under DIR",
-        )
-        return None
-    if not target.is_file():
-        ctx.error(origin, f"'{relative}': no such spec file", where, code=codes.NO_SUCH_INCLUDE)
-        return None
-    return target

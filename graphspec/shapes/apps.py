@@ -69,9 +69,9 @@ APPS: dict[str, App] = {
 """keras.applications name → its downsampling (channels_last, as graphspec builds them)."""
 
 
-def _step(n: int | None, built: int | None, step: Step) -> int | None:
+def step(n: int | None, built: int | None, one: Step) -> int | None:
     """One spatial size after a step; `built` is the size the layer was constructed for."""
-    k, s, pad = step
+    k, s, pad = one
     if pad == "correct":  # keras.applications.imagenet_utils.correct_pad
         pad = 2 * (k // 2) - (1 if built is None else 1 - built % 2)
     if n is None:
@@ -116,8 +116,8 @@ def application(name: str, kwargs: dict[str, Any], x: ShapeTree) -> ShapeTree:
     if isinstance(given, list | tuple) and len(given) == 3:
         built = [given[0], given[1]]
     spatial: list[int | None] = [x[1], x[2]]
-    for step in app.steps:
-        spatial = [_step(n, b, step) for n, b in zip(spatial, built, strict=True)]
-        built = [_step(b, b, step) for b in built]
+    for one in app.steps:
+        spatial = [step(n, b, one) for n, b in zip(spatial, built, strict=True)]
+        built = [step(b, b, one) for b in built]
     out: Shape = (x[0], *spatial, width)
     return out

@@ -8,6 +8,7 @@ from typing import Any
 from graphspec.catalog import registry
 from graphspec.diagnostics import Problem, codes
 from graphspec.ir import LayerIR
+from graphspec.shapes.app_rules import APPLICATION_LAYER_RULES
 from graphspec.shapes.core import (
     Call,
     Rule,
@@ -377,5 +378,6 @@ RULES: dict[str, Rule] = {
     "MultiHeadAttention": attention,
     **_family("Attention AdditiveAttention", dot_attention),
     **_family("Resizing CenterCrop", image_size),
+    **APPLICATION_LAYER_RULES,
 }
 """Keras layer class name → its static shape rule."""

@@ -12,15 +12,20 @@ from graphspec.ir import (
     InputsIR,
     LayerIR,
     NodeIR,
+    OpIR,
     Origin,
     Program,
     Ref,
+    SequentialIR,
     SubGraphIR,
     Use,
 )
+from graphspec.shapes import app_layers
 from graphspec.shapes.apps import APPS, application
 from graphspec.shapes.core import ShapeProblem, ShapeTree, Undecided
+from graphspec.shapes.op_combine import op_shape
 from graphspec.shapes.rules import RULES, make_call
+from graphspec.shapes.tally import Params, Tally
 
 UNKNOWN = codes.SHAPE_UNKNOWN
 """The code of the note saying a shape is unknown past a node."""
@@ -44,6 +49,10 @@ class Inferred:
 
     shapes: dict[str, ShapeTree]
     diagnostics: list[Diagnostic] = field(default_factory=list)
+    params: Params = field(default_factory=Params)
+    """Parameter counts of every node, shared callable and sub-model, and the total."""
+    inner: dict[str, dict[str, ShapeTree]] = field(default_factory=dict)
+    """Each called sub-model's inputs and nodes on its declared inputs, by its shared key."""
 
 
 class NoRule(Exception):
@@ -89,7 +98,8 @@ def fetch(tree: InputsIR, values: dict[str, ShapeTree]) -> Any:
 
 
 class Walker:
-    """Walks graphs in order; `quiet` walkers (sub-models re-run on other shapes) only count."""
+    """Walks graphs in order; `quiet` walkers (sub-models re-run on other shapes) only count
+    errors. The first walker also tallies parameters: each callable at its first call."""
 
     def __init__(self, program: Program, quiet: bool = False) -> None:
         self.program = program
@@ -98,16 +108,23 @@ class Walker:
         self.errors = 0
         self.noted: set[str] = set()
         self.submodels: dict[str, tuple[list[ShapeTree], ShapeTree]] = {}
+        self.tally = None if quiet else Tally(program)
+        self.inner: dict[str, dict[str, ShapeTree]] = {}
 
-    def graph(self, graph: GraphIR, inputs: list[ShapeTree]) -> dict[str, ShapeTree]:
+    def graph(self, graph: GraphIR, inputs: list[ShapeTree], key: str = "") -> dict[str, ShapeTree]:
         values: dict[str, ShapeTree] = {i.id: s for i, s in zip(graph.inputs, inputs, strict=True)}
         origins = {i.id: i.origin for i in graph.inputs}
         for node in graph.nodes:
             values[node.id] = self.node(node, values, origins)
             origins[node.id] = node.origin
+            if self.tally is not None:
+                self.tally.call(key, node, called_on(node, values))
         return values
 
     def node(self, node: NodeIR, values: dict[str, ShapeTree], origins: dict[str, Origin]) -> Any:
+        fn = node.callable
+        if isinstance(fn, Use) and isinstance(entry := self.program.shared[fn.key], SubGraphIR):
+            self.declared(fn.key, entry.graph)  # built on its declared inputs, called or not
         try:
             given = fetch(node.inputs, values)
         except NoOutput as e:
@@ -130,27 +147,33 @@ class Walker:
 
     def apply(self, node: NodeIR, given: Any) -> ShapeTree:
         fn = node.callable
+        if isinstance(fn, OpIR):
+            return op_shape(fn, given)
         if isinstance(fn, Use):
             entry = self.program.shared[fn.key]
             if isinstance(entry, SubGraphIR):
                 return self.submodel(fn.key, entry.graph, given)
             if isinstance(entry, ApplicationIR):
-                if entry.name not in APPS and not entry.kwargs.get("include_top", True):
-                    raise NoRule(f"application {entry.name}")
-                return application(entry.name, entry.kwargs, given)
+                return self.application(entry, given)
+            if isinstance(entry, SequentialIR):
+                value: ShapeTree = given
+                for inner in entry.layers:
+                    value = layer_shape(inner, value, {})
+                return value
             fn = entry
-        layer: LayerIR = fn
-        if layer.custom or layer.class_name not in RULES:
-            raise NoRule(layer.class_name)
-        return RULES[layer.class_name](make_call(layer, given, node.call))
+        return layer_shape(fn, given, node.call)
+
+    def application(self, entry: ApplicationIR, given: Any) -> ShapeTree:
+        if entry.outputs:  # inner layers: their shapes where the catalog knows them
+            return app_layers.outputs(entry.name, entry.kwargs, entry.outputs, given)
+        if entry.name not in APPS and not entry.kwargs.get("include_top", True):
+            raise NoRule(f"application {entry.name}")
+        return application(entry.name, entry.kwargs, given)
 
     def submodel(self, key: str, graph: GraphIR, given: Any) -> ShapeTree:
         """A sub-model's outputs: inferred once on its declared inputs (reporting), again
         quietly when it is called on other shapes (Keras re-runs its layers on them)."""
-        if key not in self.submodels:
-            inputs = declared(graph)
-            self.submodels[key] = (inputs, outputs(graph, self.graph(graph, inputs)))
-        inputs, result = self.submodels[key]
+        inputs, result = self.declared(key, graph)
         if isinstance(given, dict):
             actual = [given.get(i.id) for i in graph.inputs]
         else:
@@ -166,6 +189,14 @@ class Walker:
             raise Undecided
         return outputs(graph, values)
 
+    def declared(self, key: str, graph: GraphIR) -> tuple[list[ShapeTree], ShapeTree]:
+        """A sub-model walked once on its declared inputs: those shapes and its outputs'."""
+        if key not in self.submodels:
+            inputs = declared(graph)
+            self.inner[key] = self.graph(graph, inputs, key)
+            self.submodels[key] = (inputs, outputs(graph, self.inner[key]))
+        return self.submodels[key]
+
     def report(self, d: Diagnostic) -> None:
         self.errors += d.severity == "error"
         if not self.quiet:
@@ -179,9 +210,24 @@ class Walker:
         self.report(node.origin.diagnostic(message, severity="note", code=UNKNOWN))
 
 
+def layer_shape(layer: LayerIR, given: Any, call: dict[str, Any]) -> ShapeTree:
+    """A layer's output shape by its class's rule; NoRule where it has none."""
+    if layer.custom or layer.class_name not in RULES:
+        raise NoRule(layer.class_name)
+    return RULES[layer.class_name](make_call(layer, given, call))
+
+
 def declared(graph: GraphIR) -> list[ShapeTree]:
     """The shapes a graph's inputs declare, batch axis first."""
     return [(i.batch_size, *i.shape) for i in graph.inputs]
+
+
+def called_on(node: NodeIR, values: dict[str, ShapeTree]) -> Any:
+    """The shapes a node is called on; None where a reference selects no output."""
+    try:
+        return fetch(node.inputs, values)
+    except NoOutput:
+        return None
 
 
 def outputs(graph: GraphIR, values: dict[str, ShapeTree]) -> ShapeTree:
@@ -194,6 +240,8 @@ def outputs(graph: GraphIR, values: dict[str, ShapeTree]) -> ShapeTree:
 
 def callable_label(program: Program, node: NodeIR) -> str:
     fn = node.callable
+    if isinstance(fn, OpIR):
+        return f"op {fn.name}"
     if isinstance(fn, LayerIR):
         return fn.class_name
     entry = program.shared.get(fn.key)
@@ -201,6 +249,8 @@ def callable_label(program: Program, node: NodeIR) -> str:
         return entry.class_name
     if isinstance(entry, ApplicationIR):
         return f"application {entry.name}"
+    if isinstance(entry, SequentialIR):
+        return f"sequential {fn.shared_id}"
     return f"sub-model {fn.shared_id}"
 
 
@@ -226,4 +276,5 @@ def infer(program: Program) -> Inferred:
     walker = Walker(program)
     graph = program.graph
     shapes = walker.graph(graph, declared(graph))
-    return Inferred(shapes, walker.diagnostics)
+    params = walker.tally.params() if walker.tally is not None else Params()
+    return Inferred(shapes, walker.diagnostics, params, walker.inner)

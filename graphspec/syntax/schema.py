@@ -14,13 +14,23 @@ from pydantic import (
     StrictFloat,
     StrictInt,
     StringConstraints,
+    ValidationInfo,
     field_validator,
     model_validator,
 )
 from pydantic_core import PydanticCustomError
 
 from graphspec.diagnostics import Problem, codes, suggest
+from graphspec.diagnostics.text import CONTROL, printable
 from graphspec.syntax.document import Document
+from graphspec.syntax.kinds import (
+    NODE_KINDS,
+    SHARED_KINDS,
+    check_application_outputs,
+    check_op_node,
+    check_trainable,
+    op_references,
+)
 
 ID_PATTERN = r"[A-Za-z_][A-Za-z0-9_]*"
 REF_PATTERN = rf"({ID_PATTERN})(?:\.([0-9]+|{ID_PATTERN}))?"
@@ -28,11 +38,14 @@ ID_RE = re.compile(ID_PATTERN)
 REF_RE = re.compile(REF_PATTERN)
 
 Id = Annotated[str, StringConstraints(pattern=rf"^{ID_PATTERN}$")]
+Finite = Annotated[StrictFloat, Field(allow_inf_nan=False)]
+"""A number that is neither infinite nor NaN (a loss weight of NaN trains on a NaN loss)."""
 Shape = list[Annotated[StrictInt, Field(ge=0)] | None]
 Named = str | dict[str, Any]
 """A Keras name (`mse`) or `{name: …, <keyword arguments>}`."""
 
 Inputs = str | list[str] | dict[str, str | list[str]]
+OpInputs = str | list[str | list[str]]  # an op's tensor arguments; an inner list is one argument
 DTYPES = (
     "bfloat16",
     "bool",
@@ -77,30 +90,36 @@ def check_named(value: Any) -> Any:
     return value
 
 
-def check_reference(value: str) -> str:
-    if not isinstance(value, str) or not REF_RE.fullmatch(value):
+def _reference_string(value: Any) -> None:
+    if not isinstance(value, str):
         raise Problem(
             f"{value!r} is not a reference: expected an id, `id.K` or `id.NAME`",
             code=codes.MALFORMED_REFERENCE,
         )
-    return value
 
 
 def check_inputs(value: Any) -> Any:
-    """One reference, a list of references, or a mapping of call keywords to either."""
+    """One reference, a list of references, or a mapping of call keywords to either: strings
+    here; each reference's spelling is checked when it is resolved, one by one."""
     if isinstance(value, list):
         for item in value:
-            check_reference(item)
+            _reference_string(item)
     elif isinstance(value, dict):
         for item in value.values():
-            if isinstance(item, list):
-                for sub in item:
-                    check_reference(sub)
-            else:
-                check_reference(item)
+            for sub in item if isinstance(item, list) else [item]:
+                _reference_string(sub)
     else:
-        check_reference(value)
+        _reference_string(value)
     return value
+
+
+def check_node_inputs(value: Any, info: ValidationInfo) -> Any:
+    """A node's `inputs`: an op's tensor arguments (`op_inputs`), or a layer's call inputs."""
+    if info.data.get("op") is not None:
+        for ref in op_references(value):
+            _reference_string(ref)
+        return value
+    return check_inputs(value)
 
 
 def refuse_name(value: Any, what: str) -> Any:
@@ -146,20 +165,21 @@ class LayerSpec(BaseModel):
 
 
 class Node(BaseModel):
-    """One call of one callable: `layer:`, `use:` or `block:`, with its `inputs`."""
+    """One call of one callable: `layer:`, `use:`, `block:` or `op:`, with its `inputs`."""
 
     model_config = ConfigDict(extra="allow", frozen=True)
 
     layer: str | None = None
     use: Id | None = None
     block: Id | None = None
-    inputs: Inputs
+    op: str | None = None
+    inputs: Inputs | OpInputs
     args: list[Any] = Field(default_factory=list)
     call: dict[str, Any] = Field(default_factory=dict)
     repeat: Annotated[StrictInt, Field(ge=1)] | None = None
     name: Any = None
 
-    _check_inputs = field_validator("inputs", mode="before")(check_inputs)
+    _check_inputs = field_validator("inputs", mode="before")(check_node_inputs)
     _no_name = field_validator("name", mode="before")(lambda v: refuse_name(v, "node's id"))
 
     @property
@@ -168,17 +188,19 @@ class Node(BaseModel):
 
     @property
     def kind(self) -> str:
-        return "layer" if self.layer is not None else "use" if self.use is not None else "block"
+        return next(k for k in NODE_KINDS if getattr(self, k) is not None)
 
     @model_validator(mode="after")
     def _one_callable(self) -> Node:
-        given = [k for k in ("layer", "use", "block") if getattr(self, k) is not None]
+        given = [k for k in NODE_KINDS if getattr(self, k) is not None]
         if len(given) != 1:
             which = " and ".join(f"'{k}'" for k in given) if given else "none"
             raise Problem(
-                f"a node has exactly one of 'layer', 'use', 'block' (got {which})",
+                f"a node has exactly one of 'layer', 'use', 'block', 'op' (got {which})",
                 code=codes.NOT_EXACTLY_ONE_KIND,
             )
+        if self.op is not None:
+            check_op_node(self.model_fields_set)
         extra = self.model_extra or {}
         if self.use is not None:
             bad = [k for k in ("args", "repeat") if k in self.model_fields_set] + list(extra)
@@ -200,7 +222,7 @@ class OutputOptions(Strict):
     """Per-output training settings."""
 
     loss: Named | None = None
-    loss_weight: StrictFloat | None = None
+    loss_weight: Finite | None = None
     metrics: list[Named] = Field(default_factory=list)
 
     _check_loss = field_validator("loss", mode="before")(
@@ -217,7 +239,7 @@ Outputs = list[Id] | dict[Id, OutputOptions | None]
 
 
 class Shared(BaseModel):
-    """A callable built once: a `layer:`, an `application:`, a `spec:` file or a `graph:`."""
+    """A callable built once (`layer:`, `application:`, `spec:`, `graph:`, `sequential:`)."""
 
     model_config = ConfigDict(extra="allow", frozen=True)
 
@@ -225,10 +247,14 @@ class Shared(BaseModel):
     application: str | None = None
     spec: str | None = None
     graph: Graph | None = None
+    sequential: Annotated[list[LayerSpec], Field(min_length=1)] | None = None
     args: list[Any] = Field(default_factory=list)
+    trainable: StrictBool | None = None
+    outputs: Annotated[list[str], Field(min_length=1)] | None = None
     name: Any = None
 
     _no_name = field_validator("name", mode="before")(lambda v: refuse_name(v, "shared id"))
+    _trainable = field_validator("trainable", mode="before")(check_trainable)
 
     @property
     def kwargs(self) -> dict[str, Any]:
@@ -236,27 +262,25 @@ class Shared(BaseModel):
 
     @property
     def kind(self) -> str:
-        return next(
-            k for k in ("layer", "application", "spec", "graph") if getattr(self, k) is not None
-        )
+        return next(k for k in SHARED_KINDS if getattr(self, k) is not None)
 
     @model_validator(mode="after")
     def _one_kind(self) -> Shared:
-        kinds = ("layer", "application", "spec", "graph")
-        given = [k for k in kinds if getattr(self, k) is not None]
+        given = [k for k in SHARED_KINDS if getattr(self, k) is not None]
         if len(given) != 1:
             raise Problem(
                 "a shared entry has exactly one of 'layer', 'application', "
-                f"'spec', 'graph' (got {' and '.join(given) or 'none'})",
+                f"'spec', 'graph', 'sequential' (got {' and '.join(given) or 'none'})",
                 code=codes.NOT_EXACTLY_ONE_KIND,
             )
         extra = self.model_extra or {}
-        if given[0] in ("spec", "graph") and (extra or self.args):
+        if given[0] in ("spec", "graph", "sequential") and (extra or self.args):
             raise Problem(
-                f"a `{given[0]}:` entry takes no other keys "
+                f"a `{given[0]}:` entry takes no other keys but 'trainable' "
                 f"(got {', '.join(map(repr, extra)) or 'args'})",
                 code=codes.KEY_NOT_TAKEN_HERE,
             )
+        check_application_outputs(given[0], self.outputs)
         return self
 
 
@@ -283,13 +307,7 @@ class Graph(Strict):
     def _some_outputs(cls, v: Outputs) -> Outputs:
         if not v:
             raise Problem("a graph needs at least one output", code=codes.NO_OUTPUTS)
-        twice = sorted({repr(o) for o in v if isinstance(v, list) and v.count(o) > 1})
-        if twice:
-            raise Problem(
-                f"output{'s' if len(twice) > 1 else ''} {', '.join(twice)} listed more than once",
-                code=codes.OUTPUT_LISTED_TWICE,
-            )
-        return v
+        return v  # an output listed twice: resolve/outputs.py, at the second one
 
     def output_options(self) -> dict[str, OutputOptions]:
         if isinstance(self.outputs, list):
@@ -302,7 +320,7 @@ class Compile(Strict):
 
     optimizer: Named = "rmsprop"
     loss: Named | dict[Id, Named] | None = None
-    loss_weights: dict[Id, StrictFloat] | None = None
+    loss_weights: dict[Id, Finite] | None = None
     metrics: list[Named] | dict[Id, list[Named]] = Field(default_factory=list)
     run_eagerly: StrictBool | None = None
     jit_compile: StrictBool | Literal["auto"] | None = None
@@ -333,8 +351,16 @@ class Fit(Strict):
 
     epochs: Annotated[StrictInt, Field(ge=1)] = 1
     batch_size: Annotated[StrictInt, Field(ge=1)] | None = None
-    validation_split: Annotated[StrictFloat, Field(ge=0, lt=1)] = 0.0
+    validation_split: Annotated[StrictFloat, Field(ge=0, lt=1, allow_inf_nan=False)] = 0.0
     shuffle: StrictBool = True
+    callbacks: list[Named] = Field(default_factory=list)
+    """Keras callbacks by name, `EarlyStopping` or `{name: EarlyStopping, patience: 2}`
+    (resolve/fit_settings.py checks them against an allow-list and their signatures)."""
+
+    @field_validator("callbacks", mode="before")
+    @classmethod
+    def _check_callbacks(cls, v: Any) -> Any:
+        return [check_named(c) for c in v] if isinstance(v, list) else v
 
 
 class Expect(Strict):
@@ -361,6 +387,19 @@ class Spec(Graph):
     def document(self) -> Document | None:
         """The loaded file this spec came from (positions for diagnostics), if any."""
         return self._document
+
+    @field_validator("name")
+    @classmethod
+    def _printable_name(cls, v: str | None) -> str | None:
+        """The model's Keras name is printed (the summary): no control character in it."""
+        found = CONTROL.search(v) if v is not None else None
+        if found is not None:
+            raise Problem(
+                f"the model's name holds the control character {printable(found.group())}: "
+                "a name is printed, and such a character would act on the terminal",
+                code=codes.CONTROL_CHARACTER,
+            )
+        return v
 
     @field_validator("graphspec", mode="before")
     @classmethod

@@ -10,9 +10,11 @@ from graphspec.ir import (
     LayerIR,
     Named,
     NodeIR,
+    OpIR,
     OutputIR,
     Program,
     Ref,
+    SequentialIR,
     SharedIR,
 )
 from graphspec.syntax.schema import Spec
@@ -53,11 +55,28 @@ def _shared(entry: SharedIR) -> dict[str, Any]:
     if isinstance(entry, LayerIR):
         return _layer(entry)
     if isinstance(entry, ApplicationIR):
-        return {"application": entry.name, **entry.kwargs}
-    return {"graph": _graph(entry.graph)}
+        out = {"application": entry.name, **entry.kwargs}
+        out |= {"outputs": list(entry.outputs)} if entry.outputs else {}
+    elif isinstance(entry, SequentialIR):
+        out = {"sequential": [_layer(layer) for layer in entry.layers]}
+    else:
+        out = {"graph": _graph(entry.graph)}
+    return out | ({} if entry.trainable is None else {"trainable": entry.trainable})
+
+
+def _op(op: OpIR, inputs: Any) -> dict[str, Any]:
+    """`{op: NAME, inputs: …, args: […], <keywords>}`; one tensor argument as a bare reference."""
+    out: dict[str, Any] = {"op": op.name}
+    single = isinstance(inputs, list) and len(inputs) == 1 and isinstance(inputs[0], Ref)
+    out["inputs"] = _ref(inputs[0] if single else inputs)
+    if op.args:
+        out["args"] = list(op.args)
+    return out | op.kwargs
 
 
 def _node(node: NodeIR) -> dict[str, Any]:
+    if isinstance(node.callable, OpIR):
+        return _op(node.callable, node.inputs)
     out: dict[str, Any] = (
         _layer(node.callable)
         if isinstance(node.callable, LayerIR)

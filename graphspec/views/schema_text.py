@@ -39,6 +39,9 @@ DESCRIPTIONS: dict[str, dict[str, str]] = {
         "use": "Call the callable `shared.<id>` (the same weights at every use).",
         "block": "Expand the template `blocks.<id>` (new weights at every use); the node's "
         "other keys are block parameters.",
+        "op": "Call the function `keras.ops.<name>` of the allow-list: `inputs` are its tensor "
+        "arguments in order, `args` constant positional arguments after them, other keys "
+        "constant keyword arguments.",
         "inputs": "The incoming edges: one reference → `layer(x)`; a list → `layer([a, b])`; a "
         "mapping → keyword call arguments `{query: a, value: b}`. A reference is an input or "
         "node id, `id.K` (output K) or `id.NAME` (a block's or sub-model's output).",
@@ -63,6 +66,11 @@ DESCRIPTIONS: dict[str, dict[str, str]] = {
         "graph": "An inline sub-model: `{inputs, nodes, outputs}`, with its own `shared` and "
         "`blocks` if it needs them.",
         "args": "Positional constructor arguments.",
+        "sequential": "A keras.Sequential named by the shared id: a list of layers in the node "
+        "syntax without `inputs` (`{layer: Conv2D, filters: 96, kernel_size: 4}`).",
+        "trainable": "false freezes the callable: every weight of it is non-trainable.",
+        "outputs": "On an `application:`: the inner layers whose outputs the callable returns, "
+        "in order (`node.K`, `node.NAME` pick one).",
         "name": NOT_NAMED,
     },
     "Block": {
@@ -93,6 +101,8 @@ DESCRIPTIONS: dict[str, dict[str, str]] = {
         "batch_size": "Batch size (default: Keras's, 32).",
         "validation_split": "Fraction of the data held out for validation (default 0).",
         "shuffle": "Whether to shuffle the data every epoch (default true).",
+        "callbacks": "Keras callbacks: EarlyStopping, ModelCheckpoint, ReduceLROnPlateau, "
+        "CSVLogger, TensorBoard, TerminateOnNaN, by name or `{name: EarlyStopping, patience: 2}`.",
     },
     "Expect": {
         "params": "The model's total parameter count.",

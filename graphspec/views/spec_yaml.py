@@ -98,17 +98,21 @@ def _emit(data: dict[str, Any], indent: int, lines: list[str], layout: Layout) -
             lines.append(f"{pad}{key}: {_flow(value)}")
 
 
+def _nested_entry(v: Any) -> bool:
+    return isinstance(v, dict) and ("graph" in v or "sequential" in v)
+
+
 def _entries(entries: dict[str, Any], indent: int, lines: list[str], layout: Layout) -> None:
-    """One flow line per entry (ids padded to a column with `align`); a `graph:` nests."""
+    """One flow line per entry (ids padded to a column with `align`); a `graph:` or
+    `sequential:` entry nests."""
     pad = " " * indent
-    flat = [str(k) for k, v in entries.items() if not (isinstance(v, dict) and "graph" in v)]
+    flat = [str(k) for k, v in entries.items() if not _nested_entry(v)]
     column = max((len(k) for k in flat), default=0)
     column = column if column <= layout.align else 0
     for k, v in entries.items():
-        if isinstance(v, dict) and "graph" in v:
+        if _nested_entry(v):
             lines.append(f"{pad}{k}:")
-            lines.append(f"{pad}  graph:")
-            _emit(v["graph"], indent + 4, lines, layout)
+            _nested(v, indent + 2, lines, layout)
             continue
         line = f"{pad}{f'{k}:':<{column + 1}} {_flow(v)}"
         if layout.width is not None and len(line) > layout.width and isinstance(v, dict):
@@ -116,6 +120,20 @@ def _entries(entries: dict[str, Any], indent: int, lines: list[str], layout: Lay
             lines.extend(f"{pad}  {key}: {_flow(x)}" for key, x in v.items())
         else:
             lines.append(line)
+
+
+def _nested(entry: dict[str, Any], indent: int, lines: list[str], layout: Layout) -> None:
+    """A shared `graph:` (its sections in block style) or `sequential:` (a layer a line)."""
+    pad = " " * indent
+    for key, value in entry.items():
+        if key == "graph":
+            lines.append(f"{pad}graph:")
+            _emit(value, indent + 2, lines, layout)
+        elif key == "sequential":
+            lines.append(f"{pad}sequential:")
+            lines.extend(f"{pad}  - {_flow(layer)}" for layer in value)
+        else:
+            lines.append(f"{pad}{key}: {_flow(value)}")
 
 
 def _block(block: dict[str, Any], indent: int, lines: list[str], layout: Layout) -> None:

@@ -36,7 +36,7 @@ def small_model() -> keras.Model:
 
 def test_a_keras_file_round_trips(capsys: pytest.CaptureFixture[str], tmp_path: Path) -> None:
     model = small_model()
-    model.save(tmp_path / "small.keras")
+    model.save(tmp_path / "small.keras")  # its optimizer unbuilt: Keras warns when loading
     out = tmp_path / "small.yaml"
     code, _, err = run(capsys, "import", str(tmp_path / "small.keras"), "-o", str(out))
     assert (code, err) == (0, f"wrote {out}\n")

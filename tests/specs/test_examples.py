@@ -93,10 +93,118 @@ def ref_seq2seq() -> keras.Model:
     return model
 
 
+def ref_segmentation_unet() -> keras.Model:
+    """TensorFlow's image segmentation tutorial (tensorflow.org/tutorials/images/segmentation),
+    with keras for tf.keras and pix2pix.upsample written out."""
+    base_model = keras.applications.MobileNetV2(
+        input_shape=[128, 128, 3], include_top=False, weights=None
+    )
+    layer_names = [
+        "block_1_expand_relu",  # 64x64
+        "block_3_expand_relu",  # 32x32
+        "block_6_expand_relu",  # 16x16
+        "block_13_expand_relu",  # 8x8
+        "block_16_project",  # 4x4
+    ]
+    base_model_outputs = [base_model.get_layer(name).output for name in layer_names]
+    down_stack = keras.Model(inputs=base_model.input, outputs=base_model_outputs)
+    down_stack.trainable = False
+
+    def upsample(filters: int, size: int) -> keras.Sequential:
+        initializer = keras.initializers.RandomNormal(0.0, 0.02)
+        result = keras.Sequential()
+        result.add(
+            layers.Conv2DTranspose(
+                filters,
+                size,
+                strides=2,
+                padding="same",
+                kernel_initializer=initializer,
+                use_bias=False,
+            )
+        )
+        result.add(layers.BatchNormalization())
+        result.add(layers.ReLU())
+        return result
+
+    up_stack = [upsample(512, 3), upsample(256, 3), upsample(128, 3), upsample(64, 3)]
+    inputs = keras.Input(shape=[128, 128, 3], name="image")
+    skips = down_stack(inputs)
+    x = skips[-1]
+    for up, skip in zip(up_stack, reversed(skips[:-1]), strict=True):
+        x = up(x)
+        x = layers.Concatenate()([x, skip])
+    last = layers.Conv2DTranspose(3, 3, strides=2, padding="same", name="logits")
+    model = keras.Model(inputs=inputs, outputs=last(x))
+    model.compile(
+        optimizer="adam",
+        loss=keras.losses.SparseCategoricalCrossentropy(from_logits=True),
+        metrics=["accuracy"],
+    )
+    return model
+
+
+def ref_siamese_distance() -> keras.Model:
+    """Keras's Siamese example's tower, with the distance as ops.norm of the difference."""
+    image = keras.Input((28, 28, 1))
+    x = layers.BatchNormalization()(image)
+    x = layers.Conv2D(4, (5, 5), activation="tanh")(x)
+    x = layers.AveragePooling2D(pool_size=(2, 2))(x)
+    x = layers.Conv2D(16, (5, 5), activation="tanh")(x)
+    x = layers.AveragePooling2D(pool_size=(2, 2))(x)
+    x = layers.Flatten()(x)
+    x = layers.BatchNormalization()(x)
+    x = layers.Dense(10, activation="tanh")(x)
+    tower = keras.Model(image, x)
+
+    left = keras.Input((28, 28, 1), name="left")
+    right = keras.Input((28, 28, 1), name="right")
+    difference = layers.Subtract()([tower(left), tower(right)])
+    distance = keras.ops.norm(difference, axis=-1, keepdims=True)
+    x = layers.BatchNormalization()(distance)
+    similarity = layers.Dense(1, activation="sigmoid", name="similarity")(x)
+    model = keras.Model([left, right], similarity)
+    model.compile(optimizer="rmsprop", loss="binary_crossentropy", metrics=["accuracy"])
+    return model
+
+
+def ref_convnext_block() -> keras.Model:
+    """keras.applications.convnext's stem and ConvNeXtBlock, as that module writes them."""
+    from keras.src.applications.convnext import LayerScale, StochasticDepth
+
+    image = keras.Input((32, 32, 3), name="image")
+    stem = keras.Sequential(
+        [layers.Conv2D(48, kernel_size=4, strides=4), layers.LayerNormalization(epsilon=1e-6)]
+    )
+    x = stem(image)
+    for _ in range(2):
+        inputs = x
+        x = layers.Conv2D(filters=48, kernel_size=7, padding="same", groups=48)(x)
+        x = layers.LayerNormalization(epsilon=1e-6)(x)
+        x = layers.Dense(4 * 48)(x)
+        x = layers.Activation("gelu")(x)
+        x = layers.Dense(48)(x)
+        x = LayerScale(1e-6, 48)(x)
+        x = inputs + StochasticDepth(0.1)(x)
+    x = layers.GlobalAveragePooling2D()(x)
+    x = layers.LayerNormalization(epsilon=1e-6)(x)
+    label = layers.Dense(10, activation="softmax", name="label")(x)
+    model = keras.Model(image, label)
+    model.compile(
+        optimizer=keras.optimizers.AdamW(learning_rate=0.001),
+        loss="sparse_categorical_crossentropy",
+        metrics=["accuracy"],
+    )
+    return model
+
+
 REFERENCES: dict[str, Callable[[], keras.Model]] = {
     "transformer_encoder": ref_transformer_encoder,
     "unet": ref_unet,
     "seq2seq": ref_seq2seq,
+    "segmentation_unet": ref_segmentation_unet,
+    "siamese_distance": ref_siamese_distance,
+    "convnext_block": ref_convnext_block,
 }
 NAMES = sorted(REFERENCES)
 
@@ -164,9 +272,15 @@ def test_example_facts(models: ModelCache, name: str) -> None:
         expect["output_shapes"][o] for o in spec["outputs"]
     ]
 
-    # Compiled, with the spec's loss.
+    # Compiled, with the spec's loss (a name, or {name: Class, <arguments>}).
     assert model.compiled
-    assert model.loss == spec["compile"]["loss"]
+    loss = spec["compile"]["loss"]
+    if isinstance(loss, dict):
+        arguments = {k: v for k, v in loss.items() if k != "name"}
+        assert isinstance(model.loss, getattr(keras.losses, loss["name"]))
+        assert arguments.items() <= model.loss.get_config().items()
+    else:
+        assert model.loss == loss
 
 
 # --------------------------------------------------------------------------

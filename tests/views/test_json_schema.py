@@ -16,7 +16,7 @@ import yaml
 from hypothesis import given, settings
 
 import graphspec
-from graphspec.catalog import registry
+from graphspec.catalog import ops, registry
 from graphspec.diagnostics import GraphSpecError
 from graphspec.syntax import schema
 from graphspec.syntax.loader import load_file
@@ -72,7 +72,7 @@ def test_schema_command_is_deterministic_and_light(tmp_path: Path) -> None:
         capture_output=True,
         text=True,
         cwd=ROOT,
-        timeout=120,
+        timeout=1800,
         env={"PYTHONHASHSEED": "12345", "PATH": ""},
     )
     assert run.returncode == 0, run.stderr
@@ -162,6 +162,37 @@ VALID = {
         "x: {shape: [4]}\nnodes:\n  d: {layer: Dense, units: 3, inputs: x}",
         "x: {shape: [6, 4]}\nnodes:\n  d: {layer: Bidirectional, wraps: {layer: LSTM, units: 3}, "
         "merge_mode: sum, inputs: x}",
+    ),
+    "an op node": (
+        "units: 3, inputs: x}",
+        "units: 3, inputs: x}\n  n: {op: norm, inputs: d, axis: -1, keepdims: true}",
+    ),
+    "an op with args and a list argument": (
+        "units: 3, inputs: x}",
+        "units: 3, inputs: x}\n  a: {op: add, inputs: d, args: [3.0]}\n  c: {op: concatenate, inputs: [[d, a]], axis: -1}",
+    ),
+    "an op in a block": (
+        "outputs: [d]",
+        "outputs: [d]\nblocks:\n  b:\n    params: {k: 2, f: sum}\n    inputs: [i]\n    nodes:\n"
+        "      o: {op: $f, inputs: i, axis: $k}\n    outputs: [o]",
+    ),
+    "a frozen sequential entry": (
+        "d: {layer: Dense, units: 3, inputs: x}",
+        "d: {use: s, inputs: x}\nshared:\n  s: {sequential: [{layer: Dense, units: 3}, {layer: ReLU}], trainable: false}",
+    ),
+    "a frozen application with outputs": (
+        "d: {layer: Dense, units: 3, inputs: x}",
+        "d: {layer: Dense, units: 3, inputs: x}\nshared:\n  s: {application: MobileNetV2, weights: null, "
+        "include_top: false, trainable: false, outputs: [block_1_expand_relu, out_relu]}",
+    ),
+    "a frozen sub-model": (
+        "d: {layer: Dense, units: 3, inputs: x}",
+        "d: {use: s, inputs: x}\nshared:\n  s:\n    trainable: false\n    graph: {inputs: {i: {shape: [4]}}, "
+        "nodes: {o: {layer: Dense, units: 3, inputs: i}}, outputs: [o]}",
+    ),
+    "an application's own layer": (
+        "units: 3, inputs: x}",
+        "units: 3, inputs: x}\n  s: {layer: LayerScale, init_values: 1.0e-6, projection_dim: 3, inputs: d}",
     ),
 }
 
@@ -281,7 +312,60 @@ INVALID: dict[str, tuple[str, str, tuple[str | int, ...], bool]] = {
         ("blocks", "b", "nodes", "o", "units"),
         False,
     ),
+    "an unknown op": ("{layer: Dense, units: 3", "{op: nrom", ("nodes", "d", "op"), True),
+    "an op and a layer": (
+        "{layer: Dense, units: 3",
+        "{op: relu, layer: Dense, units: 3",
+        ("nodes", "d"),
+        True,
+    ),
+    "a misspelt op argument": (
+        "{layer: Dense, units: 3",
+        "{op: sum, axes: 1",
+        ("nodes", "d"),
+        True,
+    ),
+    "repeat on an op": ("{layer: Dense, units: 3", "{op: relu, repeat: 2", ("nodes", "d"), True),
+    "a mapping as an op argument": (
+        "{layer: Dense, units: 3",
+        "{op: sum, axis: {a: 1}",
+        ("nodes", "d", "axis"),
+        True,
+    ),
+    "a mapping as op inputs": (
+        "{layer: Dense, units: 3, inputs: x}",
+        "{op: add, inputs: {x1: x}}",
+        ("nodes", "d", "inputs"),
+        True,
+    ),
+    "a nested list as layer inputs": (
+        "inputs: x}",
+        "inputs: [[x]]}",
+        ("nodes", "d", "inputs", 0),
+        True,
+    ),
+    "outputs on a layer entry": (
+        "d: {layer: Dense, units: 3, inputs: x}",
+        "d: {use: s, inputs: x}\nshared: {s: {layer: Dense, units: 3, outputs: [a]}}",
+        ("shared", "s"),
+        True,
+    ),
+    "a string for trainable": (
+        "d: {layer: Dense, units: 3, inputs: x}",
+        "d: {use: s, inputs: x}\nshared: {s: {sequential: [{layer: Dense, units: 3}], trainable: 'no'}}",
+        ("shared", "s", "trainable"),
+        True,
+    ),
 }
+
+
+def test_each_op_takes_exactly_its_arguments() -> None:
+    for name in ops.ALLOWED:
+        info = ops.op(name)
+        keys = set(DEFS[f"op.{name}"]["properties"])
+        assert keys == {"op", "inputs", "args", *info.names}, name
+        assert DEFS[f"op.{name}"]["additionalProperties"] is False
+    assert DEFS["op_name"]["enum"] == list(ops.ALLOWED)
 
 
 @pytest.mark.parametrize("case", sorted(INVALID))
@@ -339,7 +423,18 @@ def test_typed_arguments_accept_every_keras_default() -> None:
     application that takes them: Keras's own defaults pass."""
     import keras
 
-    owners = [(f"layer.{n}", getattr(keras.layers, n)) for n in registry.layer_names()]
+    from graphspec.keras import compat
+
+    def layer_class(name: str) -> Any:
+        info = registry.layer(name)
+        assert info is not None
+        return (
+            compat.application_layer(info.module, name)
+            if info.module
+            else getattr(keras.layers, name)
+        )
+
+    owners = [(f"layer.{n}", layer_class(n)) for n in registry.layer_names()]
     owners += [
         (f"application.{n}", getattr(keras.applications, n))
         for n in DEFS["application_name"]["enum"]

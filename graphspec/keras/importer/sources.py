@@ -3,6 +3,7 @@ file runs) or a keras.applications model built with Keras's defaults and `weight
 
 from __future__ import annotations
 
+import warnings
 from collections.abc import Mapping, Sequence
 from pathlib import Path
 from typing import Any
@@ -22,10 +23,15 @@ def _short(e: BaseException) -> str:
 
 
 def load_keras_file(path: str | Path, custom_objects: Mapping[str, type] | None = None) -> Any:
-    """The model saved in a .keras file; NotExpressible (GS808) when Keras cannot load it."""
+    """The model saved in a .keras file; NotExpressible (GS808) when Keras cannot load it.
+
+    Keras's warnings while loading are about the saved state (an optimizer saved before its
+    first step: "Skipping variable loading for optimizer"), which an import does not read:
+    they are recorded and dropped."""
     keras = compat.keras()
     try:
-        with compat.quiet_stderr():
+        with compat.quiet_stderr(), warnings.catch_warnings(record=True):
+            warnings.simplefilter("always")  # recorded, whatever the filters say
             return keras.saving.load_model(
                 path, custom_objects=dict(custom_objects or {}), safe_mode=True
             )
