@@ -74,7 +74,7 @@ def _fold_graph(graph: dict[str, Any], defaults: Mapping[str, Mapping[str, Any]]
     segments = _segments(nodes, inputs, outputs)
     nodes = _fold_groups(nodes, segments, blocks, taken, default_of)
     nodes = _repeats(nodes, outputs, blocks)
-    nodes = _distinct_names(nodes, blocks, {*inputs, *graph.get("shared", {})})
+    nodes, _ = _distinct_names(nodes, blocks, {*inputs, *graph.get("shared", {})})
     shared = {
         k: (
             {"graph": _fold_graph(v["graph"], defaults)}
@@ -269,10 +269,12 @@ def _template(
             for key, value in nodes[nid].items()
         }
     name = _block_name(nodes, inner, first.members, blocks, taken)
+    body, renamed = _distinct_names(body, blocks, set(formals))
     template: dict[str, Any] = {}
     if found.defaults:
         template["params"] = found.defaults
-    template.update({"inputs": formals, "nodes": body, "outputs": [inner[-1]]})
+    output = renamed.get(inner[-1], inner[-1])
+    template.update({"inputs": formals, "nodes": body, "outputs": [output]})
     blocks[name] = template
     uses = []
     for i, shape in enumerate(shapes):
@@ -361,7 +363,7 @@ def _expanded_names(blocks: dict[str, Any]) -> Callable[[str, dict[str, Any]], l
 
     def names(nid: str, node: dict[str, Any]) -> list[str]:
         copies = int(node.get("repeat", 1))
-        if "layer" in node:
+        if "layer" in node or "op" in node:
             return [nid] if copies == 1 else [f"{nid}_{k}" for k in range(1, copies + 1)]
         if "block" not in node:
             return []
@@ -371,8 +373,11 @@ def _expanded_names(blocks: dict[str, Any]) -> Callable[[str, dict[str, Any]], l
     return names
 
 
-def _distinct_names(nodes: Nodes, blocks: dict[str, Any], reserved: set[str]) -> Nodes:
-    """Block uses renamed (`_2`, …) where a layer they expand to would take another's name."""
+def _distinct_names(
+    nodes: Nodes, blocks: dict[str, Any], reserved: set[str]
+) -> tuple[Nodes, dict[str, str]]:
+    """Block uses renamed (`_2`, …) where a layer they expand to would take another's name;
+    and the renaming."""
     names = _expanded_names(blocks)
     seen = set(reserved) | {
         n for nid, node in nodes.items() if "block" not in node for n in names(nid, node)
@@ -388,5 +393,5 @@ def _distinct_names(nodes: Nodes, blocks: dict[str, Any], reserved: set[str]) ->
         if new != nid:
             rename[nid] = new
     if not rename:
-        return nodes
-    return {rename.get(k, k): _renamed(v, rename) for k, v in nodes.items()}
+        return nodes, rename
+    return {rename.get(k, k): _renamed(v, rename) for k, v in nodes.items()}, rename

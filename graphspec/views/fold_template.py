@@ -12,7 +12,7 @@ from typing import Any
 
 from graphspec.syntax.schema import ID_RE
 
-KINDS = ("layer", "use", "block")
+KINDS = ("layer", "op", "use", "block")
 STRUCTURAL = ("inputs", "call", "repeat")
 """Node keys that are part of a group's shape, not values a parameter may stand for."""
 

@@ -11,6 +11,8 @@ from graphspec.catalog import registry
 from graphspec.diagnostics import Code, codes
 from graphspec.keras import compat
 from graphspec.keras.importer import calls
+from graphspec.keras.importer.kinds import kind_of
+from graphspec.keras.importer.operations import write_op
 from graphspec.keras.importer.problems import Unwritable
 from graphspec.keras.importer.state import GraphState
 
@@ -52,19 +54,59 @@ def write_custom(state: GraphState, call: compat.Call) -> dict[str, Any]:
     return _layer_call(state, call, state.session.custom[type(call.operation)], checked=False)
 
 
+def write_private(state: GraphState, call: compat.Call) -> dict[str, Any]:
+    """A layer keras.applications defines for itself that the catalog has under its name
+    (LayerScale, CustomScaleLayer, StochasticDepth): a `layer:` node like a public one."""
+    cls = type(call.operation)
+    info = registry.layer(cls.__name__)
+    if info is None or info.module != cls.__module__:
+        raise Unwritable(
+            f"{cls.__name__} is a private layer of keras.applications that the language "
+            "does not have",
+            codes.IMPORT_UNKNOWN_LAYER,
+        )
+    return _layer_call(state, call, cls.__name__, checked=True)
+
+
+def _frozen(model: Any) -> dict[str, Any]:
+    """`trainable: false` for a frozen sub-model (its layers say so too, in their configs)."""
+    return {} if model.trainable else {"trainable": False}
+
+
 def write_functional(state: GraphState, call: compat.Call) -> dict[str, Any]:
     """A nested functional model: a `graph:` shared entry (one for all its calls), `use:`."""
     model = call.operation
-    if not model.trainable:
-        raise Unwritable(
-            f"sub-model '{model.name}' is frozen (trainable=False): `trainable: false` on a "
-            "`graph:` entry is not in the language yet",
-            codes.IMPORT_SUB_MODEL,
-        )
     io = calls.written(model, call, state.ref)
     where = f"{state.where}{model.name} > "
-    sid = state.share(model, lambda: {"graph": state.session.submodel(model, where)})
-    return {"use": sid, **io}
+
+    def entry() -> dict[str, Any]:
+        return {"graph": state.session.submodel(model, where), **_frozen(model)}
+
+    return {"use": state.share(model, entry), **io}
+
+
+def write_sequential(state: GraphState, call: compat.Call) -> dict[str, Any]:
+    """A nested Sequential: a `sequential:` shared entry of its layers (no inputs), `use:`."""
+    model = call.operation
+    io = calls.written(model, call, state.ref)
+
+    def entry() -> dict[str, Any]:
+        return {"sequential": [_sequential_layer(state, model, x) for x in model.layers]}
+
+    return {"use": state.share(model, lambda: {**entry(), **_frozen(model)}), **io}
+
+
+def _sequential_layer(state: GraphState, model: Any, layer: Any) -> dict[str, Any]:
+    kind = kind_of(layer, state.session.custom)
+    if kind in ("layer", "private"):
+        return layer_entry(state, layer, type(layer).__name__, checked=True)
+    if kind == "custom":
+        return layer_entry(state, layer, state.session.custom[type(layer)], checked=False)
+    raise Unwritable(
+        f"Sequential '{model.name}' holds {type(layer).__name__} '{layer.name}': a "
+        "`sequential:` entry holds layers only",
+        codes.IMPORT_SUB_MODEL,
+    )
 
 
 def refuse(message: str, code: Code, hint: str = "") -> Writer:
@@ -80,18 +122,12 @@ WRITERS: dict[str, Writer] = {
     "layer": write_layer,
     "custom": write_custom,
     "functional": write_functional,
-    "sequential": refuse(
-        "a nested Sequential model: `sequential:` shared entries are not in the language yet",
-        codes.IMPORT_SUB_MODEL,
-    ),
+    "sequential": write_sequential,
     "model": refuse(
         "a subclassed model ({cls}): only functional and Sequential models have a graph to write",
         codes.IMPORT_SUB_MODEL,
     ),
-    "private": refuse(
-        "{cls} is a private layer of keras.applications, not yet in the language",
-        codes.IMPORT_UNKNOWN_LAYER,
-    ),
+    "private": write_private,
     "unknown": refuse(
         "{cls} is not one of Keras's public layers",
         codes.IMPORT_UNKNOWN_LAYER,
@@ -102,11 +138,7 @@ WRITERS: dict[str, Writer] = {
         "layers, or as a layer class given with --plugin)",
         codes.IMPORT_REFUSED_LAYER,
     ),
-    "op": refuse(
-        "a raw keras.ops call ({cls}) is not a layer: `op:` nodes are not in the language yet",
-        codes.IMPORT_RAW_OPERATION,
-        "write it with a layer (keras.layers.Add()([a, b]) for a + b, Multiply for a * b)",
-    ),
+    "op": write_op,
 }
 """The writer of each kind (kinds.KINDS)."""
 
