@@ -41,7 +41,7 @@ def _error(case: str, what: str, e: Exception) -> Row:
 
 # -- start-up ----------------------------------------------------------------------------------
 
-RESNET = "specs/architectures/resnet50.yaml"
+RESNET = str(ROOT / "specs/architectures/resnet50.yaml")
 
 
 def _imports(argv: list[str]) -> tuple[list[str], float]:
@@ -103,7 +103,7 @@ def startup(cfg: Config) -> list[Row]:
         rows.append(
             Row(
                 f"startup/{name}/imports",
-                "imports (-X importtime)",
+                "graphspec's imports (-X importtime)",
                 own,
                 against_label="",
                 result="PASS" if not heavy else "MISS",
@@ -116,11 +116,21 @@ def startup(cfg: Config) -> list[Row]:
 # -- per node ----------------------------------------------------------------------------------
 
 
-def _validate_runs(path: Path, reps: int, parse: bool) -> dict[str, list[float]]:
+def _validate_runs(
+    path: Path, reps: int, parse: bool, expanded: Path | None = None
+) -> dict[str, list[float]]:
     """validate (and the event parse) of one file in `reps` fresh children, alternating order."""
     out: dict[str, list[float]] = {"validate": [], "parse": []}
     for r in range(reps):
-        res = probe("validate", path=str(path), parse=parse, first="validate" if r % 2 else "parse")
+        res = probe(
+            "validate",
+            path=str(path),
+            parse=parse,
+            first="validate" if r % 2 else "parse",
+            expanded=str(expanded) if expanded else None,
+        )
+        if expanded:
+            out.setdefault("parse_expanded", []).append(res["parse_expanded"])
         if res["status"] not in (0, 1) or (parse and res["status"] != 0):
             raise ChildFailed(f"validate {path.name} exited {res['status']}: {res['first_line']}")
         out["validate"].append(res["validate"])
@@ -139,9 +149,13 @@ def per_node(shape: str) -> Callable[[Config], list[Row]]:
         for n in sizes:
             case = f"pernode/{shape}/{n}"
             path = generate.write(cfg.work, f"{shape}_{n}.yaml", generate.SHAPES[shape](n))
+            flat = generate.EXPANDED.get(shape)
+            expanded = (
+                generate.write(cfg.work, f"{shape}_{n}_expanded.yaml", flat(n)) if flat else None
+            )
             cfg.progress(case)
             try:
-                t = _validate_runs(path, cfg.reps(3), parse=True)
+                t = _validate_runs(path, cfg.reps(3), parse=True, expanded=expanded)
             except ChildFailed as e:
                 return [*rows, _error(case, "validate", e)]
             medians[n] = median(t["validate"])
@@ -157,6 +171,18 @@ def per_node(shape: str) -> Callable[[Config], list[Row]]:
                     samples=t,
                 )
             )
+            if expanded:
+                rows.append(
+                    Row(
+                        f"{case}/expanded",
+                        "the same, vs the nodes written out",
+                        medians[n],
+                        against_label="libyaml event parse, expanded",
+                        against=median(t["parse_expanded"]),
+                        ratio=medians[n] / median(t["parse_expanded"]),
+                        limit=3.0,
+                    )
+                )
         lo, hi = sizes[-2], sizes[-1]
         factor = hi / lo
         rows.append(

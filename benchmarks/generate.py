@@ -96,6 +96,53 @@ def repeats(n: int) -> str:
     return "\n".join([*lines, f"outputs: [{src}]", ""])
 
 
+def _unit(prefix: str, src: str) -> list[str]:
+    """The four nodes one use of BLOCK's `unit` flattens to."""
+    return [
+        _dense(f"{prefix}d1", src),
+        f"  {prefix}d2: {{layer: Dense, units: {WIDTH}, inputs: {prefix}d1}}",
+        f"  {prefix}add: {{layer: Add, inputs: [{prefix}d2, {src}]}}",
+        f"  {prefix}out: {{layer: Activation, activation: relu, inputs: {prefix}add}}",
+    ]
+
+
+def blocks_expanded(n: int) -> str:
+    """blocks(n) with every block use written out: the same n nodes, as plain nodes."""
+    lines = [*_head(f"blocks_{n}"), "nodes:"]
+    src = "x"
+    for i in range(n // 4):
+        lines += _unit(f"u{i}_", src)
+        src = f"u{i}_out"
+    for i in range(n % 4):
+        lines.append(_dense(f"t{i}", src))
+        src = f"t{i}"
+    return "\n".join([*lines, f"outputs: [{src}]", ""])
+
+
+def repeats_expanded(n: int) -> str:
+    """repeats(n) with every copy written out: the same n nodes, as plain nodes."""
+    lines = [*_head(f"repeats_{n}"), "nodes:"]
+    src, count, i = "x", 0, 0
+    while count + 8 <= n:
+        for k in range(1, 5):
+            lines.append(_dense(f"r{i}_{k}", src))
+            src = f"r{i}_{k}"
+        lines += _unit(f"u{i}_1_", src)
+        src, count, i = f"u{i}_1_out", count + 8, i + 1
+    while count < n:
+        lines.append(_dense(f"t{count}", src))
+        src, count = f"t{count}", count + 1
+    return "\n".join([*lines, f"outputs: [{src}]", ""])
+
+
+EXPANDED: dict[str, Callable[[int], str]] = {
+    "blocks": blocks_expanded,
+    "repeats": repeats_expanded,
+}
+"""The shapes whose file is shorter than their nodes, written out node by node (what
+`graphspec expand` prints): the parse a flattened node's validation is compared with."""
+
+
 SHAPES: dict[str, Callable[[int], str]] = {
     "chain": chain,
     "wide": wide,

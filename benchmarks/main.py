@@ -10,6 +10,7 @@ import tempfile
 import time
 from pathlib import Path
 
+from benchmarks import measure
 from benchmarks.cases import CASES, Case, Config
 from benchmarks.report import HEADER, Row, as_json, cells, loadavg, machine, markdown
 
@@ -34,6 +35,12 @@ def _parser() -> argparse.ArgumentParser:
     p.add_argument("--json", metavar="FILE", help="also write every row, samples included")
     p.add_argument("--markdown", action="store_true", help="print the table as Markdown too")
     p.add_argument("--keep", metavar="DIR", help="write the generated specs to DIR and keep them")
+    p.add_argument(
+        "--source",
+        metavar="DIR",
+        help="measure the graphspec source tree DIR (a checkout or an export of another "
+        "commit) instead of this checkout",
+    )
     return p
 
 
@@ -63,7 +70,13 @@ def main(argv: list[str] | None = None) -> int:
     if args.runs is not None and args.runs < 1:
         print("python -m benchmarks: error: --runs must be at least 1", file=sys.stderr)
         return 2
+    if args.source:
+        measure.SOURCE[0] = Path(args.source).resolve()
+        if not (measure.SOURCE[0] / "graphspec" / "__init__.py").is_file():
+            print(f"python -m benchmarks: error: no graphspec/ in {args.source}", file=sys.stderr)
+            return 2
     info = machine()
+    info["source"] = str(measure.SOURCE[0])
     for k, v in info.items():
         print(f"{k + ':':12} {v}")
     before = loadavg()
@@ -74,7 +87,9 @@ def main(argv: list[str] | None = None) -> int:
     rows: list[Row] = []
     started = time.perf_counter()
     with tempfile.TemporaryDirectory() as tmp:
-        work = Path(args.keep) if args.keep else Path(tmp)
+        work = Path(args.keep).resolve() if args.keep else Path(tmp)
+        measure.CWD[0] = work
+        work.mkdir(parents=True, exist_ok=True)
         cfg = Config(args.runs, args.quick, work)
         for case in cases:
             for row in case.measure(cfg):

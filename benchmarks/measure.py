@@ -13,15 +13,22 @@ from pathlib import Path
 from typing import Any
 
 ROOT = Path(__file__).resolve().parent.parent
+SOURCE = [ROOT]
+"""The graphspec source tree the children import (--source changes it: an A/B of two trees)."""
+CWD = [Path(tempfile.gettempdir())]
+"""Where children run: not a source tree, since `python -m` puts the working directory first
+on the path."""
 MARK = "BENCHMARK-RESULT "
 TIMEOUT = 1800.0
 """Seconds one child may run before the case is reported as an error."""
 
 
 def child_env() -> dict[str, str]:
-    """The environment of every child: this checkout first on the path, TensorFlow quiet."""
+    """The environment of every child: the source tree measured first on the path, then this
+    checkout (for the benchmarks package), TensorFlow quiet."""
     env = dict(os.environ)
-    env["PYTHONPATH"] = os.pathsep.join([str(ROOT), *filter(None, [env.get("PYTHONPATH")])])
+    paths = [str(SOURCE[0]), str(ROOT), *filter(None, [env.get("PYTHONPATH")])]
+    env["PYTHONPATH"] = os.pathsep.join(paths)
     env.setdefault("TF_CPP_MIN_LOG_LEVEL", "3")
     env.pop("PYTHONPROFILEIMPORTTIME", None)
     return env
@@ -42,12 +49,12 @@ class ChildFailed(Exception):
     """A child process did not finish as the case expected."""
 
 
-def run(argv: list[str], cwd: Path = ROOT, timeout: float = TIMEOUT) -> Run:
+def run(argv: list[str], timeout: float = TIMEOUT) -> Run:
     """Run argv in a fresh process; wall time from just before the spawn to its exit, peak
     memory from the child's own rusage (os.wait4: ru_maxrss of that child alone, in KiB)."""
     with tempfile.TemporaryFile() as out, tempfile.TemporaryFile() as err:
         start = time.perf_counter()
-        proc = subprocess.Popen(argv, cwd=cwd, env=child_env(), stdout=out, stderr=err)
+        proc = subprocess.Popen(argv, cwd=CWD[0], env=child_env(), stdout=out, stderr=err)
         deadline = start + timeout
         while True:
             pid, status, usage = os.wait4(proc.pid, os.WNOHANG)

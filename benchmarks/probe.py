@@ -47,9 +47,11 @@ def _parse_events(path: str) -> None:
         pass
 
 
-def validate(path: str, parse: bool, first: str = "validate") -> dict[str, Any]:
+def validate(
+    path: str, parse: bool, first: str = "validate", expanded: str | None = None
+) -> dict[str, Any]:
     """Validate PATH once (after one warm-up validate of a small spec), and parse its events
-    once, in the order `first` says."""
+    once, in the order `first` says; with `expanded`, parse that file's events too."""
     import yaml  # noqa: F401 - imported before timing, like graphspec's own imports
 
     import graphspec.cli  # noqa: F401
@@ -66,6 +68,8 @@ def validate(path: str, parse: bool, first: str = "validate") -> dict[str, Any]:
 
     def do_parse() -> None:
         result["parse"] = _timed(lambda: _parse_events(path))
+        if expanded is not None:
+            result["parse_expanded"] = _timed(lambda: _parse_events(expanded))
 
     steps = [do_validate, do_parse] if first == "validate" else [do_parse, do_validate]
     for step in steps:

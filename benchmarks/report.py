@@ -11,7 +11,7 @@ from importlib import metadata
 from pathlib import Path
 from typing import Any
 
-from benchmarks.measure import ROOT
+from benchmarks.measure import SOURCE
 
 
 @dataclass
@@ -105,19 +105,21 @@ def _version(dist: str) -> str:
         return "not installed"
 
 
-def _commit() -> str:
+def _commit(tree: Path) -> str:
     try:
         head = subprocess.run(
-            ["git", "rev-parse", "--short", "HEAD"], cwd=ROOT, capture_output=True, text=True
+            ["git", "rev-parse", "--short", "HEAD"], cwd=tree, capture_output=True, text=True
         ).stdout.strip()
         dirty = subprocess.run(
             ["git", "status", "--porcelain", "--untracked-files=no"],
-            cwd=ROOT,
+            cwd=tree,
             capture_output=True,
             text=True,
         ).stdout.strip()
     except OSError:
         return "?"
+    if not head:
+        return "not a git checkout"
     return head + (" (uncommitted changes)" if dirty else "")
 
 
@@ -144,7 +146,7 @@ def machine() -> dict[str, Any]:
         "tensorflow": _version("tensorflow"),
         "pydantic": _version("pydantic"),
         "pyyaml": f"{_version('PyYAML')} (libyaml: {libyaml})",
-        "graphspec": _commit(),
+        "graphspec": _commit(SOURCE[0]),
         "interpreter": sys.executable,
     }
 
