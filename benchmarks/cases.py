@@ -230,7 +230,7 @@ def build_architectures(cfg: Config) -> list[Row]:
     specs = [[str(ROOT / "specs/architectures" / f"{n}.yaml"), APPLICATIONS[n]] for n in names]
     cfg.progress("build/architectures")
     try:
-        res = probe("build", specs=specs, runs=cfg.reps(3))
+        res = probe("build", specs=specs, runs=cfg.reps(5))
     except ChildFailed as e:
         return [_error("build/architectures", "graphspec.build", e)]
     rows = []
@@ -281,7 +281,7 @@ def build_deep(cfg: Config) -> list[Row]:
 def import_resnet(cfg: Config) -> list[Row]:
     cfg.progress("import/resnet50")
     try:
-        res = probe("import", app="ResNet50", runs=cfg.reps(3))
+        res = probe("import", app="ResNet50", runs=cfg.reps(5))
     except ChildFailed as e:
         return [_error("import/resnet50", "graphspec import", e)]
     if not res["available"]:
