@@ -45,19 +45,19 @@ RESNET = str(ROOT / "specs/architectures/resnet50.yaml")
 
 
 def _imports(argv: list[str]) -> tuple[list[str], float]:
-    """The heavy packages a whole-process run imports (-X importtime), and graphspec's own
-    cumulative import time in seconds."""
+    """The heavy packages a whole-process run imports (-X importtime), and the seconds spent
+    importing graphspec's modules and all they import (the program's own top-level imports)."""
     done = run(python("-X", "importtime", *argv))
     heavy, own = set(), 0.0
     for line in done.stderr.splitlines():
-        m = re.match(r"import time:\s+\d+ \|\s+(\d+) \|(\s*)(\S+)", line)
+        m = re.match(r"import time:\s+\d+ \|\s+(\d+) \| ( *)(\S+)", line)
         if not m:
             continue
-        top = m.group(3).split(".")[0]
-        if top in HEAVY:
-            heavy.add(top)
-        if m.group(3) == "graphspec":
-            own = int(m.group(1)) / 1e6
+        name = m.group(3)
+        if name.split(".")[0] in HEAVY:
+            heavy.add(name.split(".")[0])
+        if not m.group(2) and name.split(".")[0] == "graphspec":  # imported by the program
+            own += int(m.group(1)) / 1e6
     return sorted(heavy), own
 
 
@@ -247,7 +247,8 @@ def build_architectures(cfg: Config) -> list[Row]:
                 ratio=g / k,
                 limit=1.0,
                 samples=t,
-                note=f"check alone {median(t['check']) * 1000:.0f} ms",
+                note=f"best of each {min(t['graphspec']) / min(t['keras']):.2f}x; "
+                f"check alone {median(t['check']) * 1000:.0f} ms",
             )
         )
     return rows
@@ -273,7 +274,8 @@ def build_deep(cfg: Config) -> list[Row]:
             limit=1.05,
             samples=t,
             result="" if res["same_params"] else "ERROR",
-            note=f"{res['layers']} layers" + ("" if res["same_params"] else ", params differ"),
+            note=f"best of each {min(t['graphspec']) / min(t['keras']):.2f}x; "
+            f"{res['layers']} layers" + ("" if res["same_params"] else ", params differ"),
         )
     ]
 
@@ -291,6 +293,7 @@ def import_resnet(cfg: Config) -> list[Row]:
                 "import --application ResNet50",
                 limit=1.5,
                 result="SKIP",
+                bounds_ratio=True,
                 note="not available: graphspec.from_keras is absent",
             )
         ]

@@ -30,6 +30,8 @@ class Row:
     result: str = ""
     note: str = ""
     samples: dict[str, list[float]] = field(default_factory=dict)
+    bounds_ratio: bool = False
+    """The target bounds a ratio even when none could be measured (a SKIP or ERROR row)."""
 
     def __post_init__(self) -> None:
         if self.result or self.limit is None:
@@ -42,7 +44,9 @@ class Row:
     def target(self) -> str:
         if self.limit is None:
             return ""
-        return f"<= {self.limit:g}x" if self.ratio is not None else f"<= {self.limit:g} {self.unit}"
+        if self.ratio is not None or self.bounds_ratio:
+            return f"<= {self.limit:g}x"
+        return f"<= {self.limit:g} {self.unit}"
 
 
 def _num(value: float | None, unit: str) -> str:
