@@ -85,6 +85,7 @@ def startup(cfg: Config) -> list[Row]:
             against=base,
             limit=0.15,
             samples=times,
+            note=f"python + {(median(times['help']) - base) * 1000:.0f} ms",
         ),
         Row(
             "startup/validate",
@@ -93,6 +94,7 @@ def startup(cfg: Config) -> list[Row]:
             against_label="python -c pass",
             against=base,
             limit=0.25,
+            note=f"python + {(median(times['validate']) - base) * 1000:.0f} ms",
         ),
     ]
     for name, argv in (
