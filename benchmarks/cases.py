@@ -4,39 +4,14 @@ from __future__ import annotations
 
 import re
 from collections.abc import Callable
-from dataclasses import dataclass, field
-from pathlib import Path
 
-from benchmarks import generate
+from benchmarks import generate, scaling
+from benchmarks.common import Case, Config, error_row, validate_runs
 from benchmarks.measure import ROOT, ChildFailed, median, probe, python, run
 from benchmarks.report import Row
 
 HEAVY = ("tensorflow", "keras", "jax", "torch")
 """Packages that `--help` and `validate` must not import."""
-
-
-@dataclass
-class Config:
-    runs: int | None  # None: each case's own default
-    quick: bool
-    work: Path  # where generated specs are written
-    progress: Callable[[str], None] = field(default=lambda _: None)
-
-    def reps(self, full: int, quick: int = 1) -> int:
-        if self.runs is not None:
-            return self.runs
-        return quick if self.quick else full
-
-
-@dataclass
-class Case:
-    name: str
-    about: str
-    measure: Callable[[Config], list[Row]]
-
-
-def _error(case: str, what: str, e: Exception) -> Row:
-    return Row(case, what, result="ERROR", note=str(e)[:160])
 
 
 # -- start-up ----------------------------------------------------------------------------------
@@ -73,7 +48,7 @@ def startup(cfg: Config) -> list[Row]:
         for name in names[r % 3 :] + names[: r % 3]:  # rotate who goes first
             done = run(sides[name])
             if done.returncode != 0:
-                return [_error("startup", name, ChildFailed(done.stderr.strip()[-160:]))]
+                return [error_row("startup", name, ChildFailed(done.stderr.strip()[-160:]))]
             times[name].append(done.seconds)
     base = median(times["python"])
     rows = [
@@ -118,31 +93,6 @@ def startup(cfg: Config) -> list[Row]:
 # -- per node ----------------------------------------------------------------------------------
 
 
-def _validate_runs(
-    path: Path, reps: int, parse: bool, expanded: Path | None = None
-) -> dict[str, list[float]]:
-    """validate (and the event parse) of one file in `reps` fresh children, alternating order."""
-    out: dict[str, list[float]] = {"validate": [], "parse": []}
-    for r in range(reps):
-        res = probe(
-            "validate",
-            path=str(path),
-            parse=parse,
-            first="validate" if r % 2 else "parse",
-            expanded=str(expanded) if expanded else None,
-        )
-        if expanded:
-            out.setdefault("parse_expanded", []).append(res["parse_expanded"])
-        if res["status"] not in (0, 1) or (parse and res["status"] != 0):
-            raise ChildFailed(f"validate {path.name} exited {res['status']}: {res['first_line']}")
-        out["validate"].append(res["validate"])
-        if parse:
-            out["parse"].append(res["parse"])
-        out.setdefault("rss", []).append(res["max_rss_mb"])
-        out.setdefault("lines", []).append(res["lines"])
-    return out
-
-
 def per_node(shape: str) -> Callable[[Config], list[Row]]:
     def measure(cfg: Config) -> list[Row]:
         sizes = [1_000, 4_000] if cfg.quick else [1_000, 10_000, 50_000]
@@ -157,9 +107,9 @@ def per_node(shape: str) -> Callable[[Config], list[Row]]:
             )
             cfg.progress(case)
             try:
-                t = _validate_runs(path, cfg.reps(3), parse=True, expanded=expanded)
+                t = validate_runs(path, cfg.reps(3), parse=True, expanded=expanded)
             except ChildFailed as e:
-                return [*rows, _error(case, "validate", e)]
+                return [*rows, error_row(case, "validate", e)]
             medians[n] = median(t["validate"])
             rows.append(
                 Row(
@@ -234,7 +184,7 @@ def build_architectures(cfg: Config) -> list[Row]:
     try:
         res = probe("build", specs=specs, runs=cfg.reps(5))
     except ChildFailed as e:
-        return [_error("build/architectures", "graphspec.build", e)]
+        return [error_row("build/architectures", "graphspec.build", e)]
     rows = []
     for n in names:
         t = res[n]
@@ -262,7 +212,7 @@ def build_deep(cfg: Config) -> list[Row]:
     try:
         res = probe("deep", n=n, runs=cfg.reps(3))
     except ChildFailed as e:
-        return [_error(f"build/deep_{n}", "graphspec.build", e)]
+        return [error_row(f"build/deep_{n}", "graphspec.build", e)]
     t = res["times"]
     g, k = median(t["graphspec"]), median(t["keras"])
     return [
@@ -287,7 +237,7 @@ def import_resnet(cfg: Config) -> list[Row]:
     try:
         res = probe("import", app="ResNet50", runs=cfg.reps(5))
     except ChildFailed as e:
-        return [_error("import/resnet50", "graphspec import", e)]
+        return [error_row("import/resnet50", "graphspec import", e)]
     if not res["available"]:
         return [
             Row(
@@ -318,115 +268,11 @@ def import_resnet(cfg: Config) -> list[Row]:
     ]
 
 
-# -- scaling: time at n and at 4n --------------------------------------------------------------
-
-
-@dataclass(frozen=True)
-class Scaling:
-    name: str
-    n: int
-    what: str
-    write: Callable[[Path, int], Path]
-
-
-def _one(gen: Callable[[int], str], name: str) -> Callable[[Path, int], Path]:
-    return lambda work, n: generate.write(work, f"{name}_{n}.yaml", gen(n))
-
-
-def _includes(work: Path, n: int) -> Path:
-    d = work / f"includes_{n}"
-    generate.write(d, "part.yaml", generate.include_part(n))
-    return generate.write(d, "top.yaml", generate.include_top(3))
-
-
-SCALING = [
-    Scaling(
-        "duplicate_keys",
-        5_000,
-        "duplicate keys, each diagnostic with its source line",
-        _one(generate.duplicate_keys, "duplicate_keys"),
-    ),
-    Scaling(
-        "unknown_references",
-        500,
-        "unknown references (did-you-mean)",
-        _one(generate.unknown_references, "unknown_references"),
-    ),
-    Scaling(
-        "outputs", 10_000, "outputs (the duplicate check)", _one(generate.many_outputs, "outputs")
-    ),
-    Scaling("includes", 4_000, "nodes of a part included 3 times", _includes),
-    Scaling(
-        "unused_nodes",
-        5_000,
-        "unused nodes, a warning each",
-        _one(generate.unused_nodes, "unused_nodes"),
-    ),
-    Scaling(
-        "invalid_fields",
-        2_500,
-        "nodes with an invalid field each",
-        _one(generate.invalid_fields, "invalid_fields"),
-    ),
-    Scaling(
-        "unknown_layers",
-        2_500,
-        "nodes naming an unknown layer",
-        _one(generate.unknown_layers, "unknown_layers"),
-    ),
-    Scaling("long_cycle", 5_000, "nodes in one cycle", _one(generate.long_cycle, "long_cycle")),
-    Scaling("fan_in", 5_000, "inputs of one Concatenate", _one(generate.fan_in, "fan_in")),
-    Scaling(
-        "many_inputs", 5_000, "model inputs into one Add", _one(generate.many_inputs, "many_inputs")
-    ),
-    Scaling(
-        "nested_blocks",
-        25,
-        "blocks, each using the one before",
-        _one(generate.nested_blocks, "nested_blocks"),
-    ),
-]
-
-
-def scaling(s: Scaling) -> Callable[[Config], list[Row]]:
-    def measure(cfg: Config) -> list[Row]:
-        n = max(1, s.n // 10) if cfg.quick else s.n
-        case = f"scaling/{s.name}"
-        paths = {k: s.write(cfg.work, k) for k in (n, 4 * n)}
-        cfg.progress(case)
-        t: dict[int, dict[str, list[float]]] = {n: {}, 4 * n: {}}
-        try:
-            for r in range(cfg.reps(3)):
-                for k in (n, 4 * n) if r % 2 == 0 else (4 * n, n):
-                    one = _validate_runs(paths[k], 1, parse=False)
-                    for key, v in one.items():
-                        t[k].setdefault(key, []).extend(v)
-        except ChildFailed as e:
-            return [_error(case, s.what, e)]
-        a, b = median(t[n]["validate"]), median(t[4 * n]["validate"])
-        note = f"{int(t[4 * n]['lines'][0]):,} lines out; {max(t[4 * n]['rss']):.0f} MB"
-        return [
-            Row(
-                case,
-                f"{4 * n:,} {s.what}",
-                b,
-                against_label=f"{n:,}",
-                against=a,
-                ratio=b / a,
-                limit=4.5,
-                note=note,
-                samples={"n": t[n]["validate"], "4n": t[4 * n]["validate"]},
-            )
-        ]
-
-    return measure
-
-
 CASES: list[Case] = [
     Case("startup", "--help and validate, whole process; TensorFlow not imported", startup),
     *(Case(f"pernode/{s}", f"validate vs libyaml, {s}", per_node(s)) for s in generate.SHAPES),
     Case("build/architectures", "graphspec.build vs keras.applications", build_architectures),
     Case("build/deep", "a 2,000-layer spec vs plain Keras calls", build_deep),
     Case("import/resnet50", "graphspec import vs the application", import_resnet),
-    *(Case(f"scaling/{s.name}", f"{s.what}: n vs 4n", scaling(s)) for s in SCALING),
+    *(Case(f"scaling/{s.name}", f"{s.what}: n vs 4n", scaling.scaling(s)) for s in scaling.SCALING),
 ]

@@ -11,7 +11,8 @@ import time
 from pathlib import Path
 
 from benchmarks import measure
-from benchmarks.cases import CASES, Case, Config
+from benchmarks.cases import CASES
+from benchmarks.common import Case, Config
 from benchmarks.report import HEADER, Row, as_json, cells, loadavg, machine, markdown
 
 
