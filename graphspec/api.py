@@ -15,6 +15,7 @@ from graphspec.order import order
 from graphspec.resolve import Options, resolve_all
 from graphspec.resolve.depth import deep_graphs
 from graphspec.shapes import Inferred, Params, ShapeTree, infer
+from graphspec.shapes.budget import over_budget
 from graphspec.syntax.document import Document
 from graphspec.syntax.lenient import LeftOut
 from graphspec.syntax.loader import load_file
@@ -65,6 +66,7 @@ def check(
     allow_paths: tuple[str | Path, ...] = (),
     allow_file_arguments: bool = False,
     base_dir: str | Path | None = None,
+    max_params: int = DEFAULT_MAX_PARAMS,
 ) -> Checked:
     """Load, validate, resolve and order a spec without building it (no TensorFlow).
 
@@ -73,7 +75,7 @@ def check(
     relative to `base_dir`, and only from inside it; without `base_dir` it includes none."""
     options = _options(custom_objects, allow_paths, allow_file_arguments, base_dir)
     with bounded(), paused_gc():
-        return _check(source, options)
+        return _check(source, options, max_params)
 
 
 @dataclass
@@ -101,7 +103,11 @@ class _Run:
     warnings: list[Diagnostic]
 
 
-def _run(source: str | Path | Spec | Mapping[str, Any], options: Options) -> _Run:
+def _run(
+    source: str | Path | Spec | Mapping[str, Any],
+    options: Options,
+    max_params: int = DEFAULT_MAX_PARAMS,
+) -> _Run:
     """Every stage before building, whatever the earlier ones found (what had errors is a
     stand-in of unknown shape); SpecError only when a cap is passed."""
     early: list[Diagnostic] = []
@@ -122,13 +128,17 @@ def _run(source: str | Path | Spec | Mapping[str, Any], options: Options) -> _Ru
     inferred = infer(program)
     clean = not early and not errors  # else warnings and notes may be artefacts of them
     shapes = [d for d in inferred.diagnostics if d.severity == "error"]
+    budget = over_budget(program, inferred.params, max_params)
+    shapes += [budget] if budget is not None else []
     found = [*early, *(d for d in [*errors, *cycles, *shapes] if not doc.spoils(d))]
     warnings += [d for d in inferred.diagnostics if d.severity != "error"]
     return _Run(spec, program, inferred, found, warnings if clean or not found else [])
 
 
-def _check(source: str | Path | Spec | Mapping[str, Any], options: Options) -> Checked:
-    run = _run(source, options)
+def _check(
+    source: str | Path | Spec | Mapping[str, Any], options: Options, max_params: int
+) -> Checked:
+    run = _run(source, options, max_params)
     if run.errors:
         raise SpecError(sorted_diagnostics([*run.errors, *run.warnings]))
     run.program.warnings = sorted_diagnostics(run.warnings)
@@ -142,6 +152,7 @@ def check_partially(
     allow_paths: tuple[str | Path, ...] = (),
     allow_file_arguments: bool = False,
     base_dir: str | Path | None = None,
+    max_params: int = DEFAULT_MAX_PARAMS,
 ) -> Partial:
     """`check`, leniently, for views of invalid specs (`graphspec plot`): its diagnostics are
     check's, and the program is what resolves of the spec (nodes with errors are stand-ins).
@@ -149,7 +160,7 @@ def check_partially(
     options = _options(custom_objects, allow_paths, allow_file_arguments, base_dir)
     try:
         with bounded(), paused_gc():
-            run = _run(source, options)
+            run = _run(source, options, max_params)
     except SpecError as e:  # a cap passed: nothing to draw
         doc = None if isinstance(source, Spec | Mapping) else _as_document(source)
         return Partial(doc, None, None, e.diagnostics)
@@ -200,6 +211,7 @@ def build(
         allow_paths=allow_paths,
         allow_file_arguments=allow_file_arguments,
         base_dir=base_dir,
+        max_params=max_params,
     )
     from graphspec.keras.emit import emit
 

@@ -87,6 +87,7 @@ def check_options(args: argparse.Namespace) -> dict[str, Any]:
         "custom_objects": user_layers(args),
         "allow_paths": tuple(args.allow_path),
         "allow_file_arguments": args.allow_file_arguments,
+        "max_params": getattr(args, "max_params", DEFAULT_MAX_PARAMS),
     }
 
 
