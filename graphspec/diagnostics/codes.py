@@ -308,7 +308,7 @@ SUBMODELS_TOO_DEEP = Code(
 )
 BLOCKS_TOO_DEEP = Code("GS412", "blocks too deep", "Blocks use blocks over 32 deep.")
 GRAPH_TOO_DEEP = Code(
-    "GS413", "graph too deep", "A chain of over 800 layers: Keras would run out of recursion."
+    "GS413", "graph too deep", "A chain of over 1,500 layers: Keras would run out of recursion."
 )
 
 # ---- static shapes (graphspec/shapes/) ---------------------------------------------------------

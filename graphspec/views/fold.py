@@ -77,7 +77,7 @@ def _fold_graph(graph: dict[str, Any], defaults: Mapping[str, Mapping[str, Any]]
     nodes, _ = _distinct_names(nodes, blocks, {*inputs, *graph.get("shared", {})})
     shared = {
         k: (
-            {"graph": _fold_graph(v["graph"], defaults)}
+            {**v, "graph": _fold_graph(v["graph"], defaults)}
             if isinstance(v, dict) and "graph" in v
             else v
         )

@@ -130,6 +130,34 @@ def frozen_layers() -> keras.Model:
     return keras.Model(x, out, name="frozen_layers")
 
 
+def raw_ops() -> keras.Model:
+    """Tensor math as keras.ops calls (and operators): a distance, a hard sigmoid, shapes."""
+    ops = keras.ops
+    a, b = keras.Input((6,), name="a"), keras.Input((6,), name="b")
+    distance = ops.norm(a - b, axis=-1, keepdims=True)
+    gate = ops.multiply(ops.relu6(ops.add(a, 3.0)), 1 / 6)
+    joined = ops.concatenate([gate * b, distance], axis=-1)
+    grid = ops.transpose(ops.reshape(joined, (-1, 7, 1)), (0, 2, 1))
+    pooled = ops.mean(ops.squeeze(grid, axis=1), axis=-1, keepdims=True)
+    total = ops.expand_dims(ops.sum(a, axis=-1), -1)
+    out = layers.Dense(2, name="out")(ops.concatenate([pooled, total], 1))
+    return keras.Model([a, b], out, name="raw_ops")
+
+
+def sub_models() -> keras.Model:
+    """A nested Sequential (as ConvNeXt's stem) and a frozen functional model called twice."""
+    image = keras.Input((8, 8, 3), name="image")
+    stem = keras.Sequential(
+        [layers.Conv2D(4, 2, strides=2), layers.LayerNormalization(epsilon=1e-6)], name="stem"
+    )
+    inner = keras.Input((4, 4, 4), name="inner")
+    frozen = keras.Model(inner, layers.Conv2D(4, 1, name="mix")(inner), name="frozen")
+    frozen.trainable = False
+    h = stem(image)
+    h = layers.Add(name="residual")([h, frozen(frozen(h))])
+    return keras.Model(image, layers.GlobalAveragePooling2D(name="pool")(h), name="sub_models")
+
+
 MODELS: dict[str, Callable[[], keras.Model]] = {
     "multi_input": multi_input,
     "multi_output": multi_output,
@@ -140,6 +168,8 @@ MODELS: dict[str, Callable[[], keras.Model]] = {
     "objects": objects,
     "sequential": sequential,
     "frozen_layers": frozen_layers,
+    "raw_ops": raw_ops,
+    "sub_models": sub_models,
 }
 
 

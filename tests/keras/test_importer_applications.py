@@ -1,7 +1,6 @@
 """The round trip on keras.applications: for each of the 40 (weights=None, the smallest input
 each allows), build(import(model)) is the model, under the oracle; specs/applications/ holds
-the imports (`graphspec import --blocks --expect`) and stays current; the applications that
-use what the language cannot express yet are refused, naming each layer.
+the imports (`graphspec import --blocks --expect`) and stays current.
 
 CI time: the graph and configs need no weights, so the structural checks (every application,
 flat and --blocks) build both sides without allocating any (`compat.without_weights`); the
@@ -20,7 +19,6 @@ import pytest
 
 import graphspec
 from graphspec.catalog import registry
-from graphspec.diagnostics import GraphSpecError
 from graphspec.keras import compat
 from graphspec.keras.emit import Emitter
 from graphspec.keras.importer.sources import application
@@ -30,33 +28,24 @@ from tests.oracle import function_differences, param_differences, structure_diff
 APPLICATIONS = sorted(registry.data()["applications"])
 SMALLEST = {"InceptionV3": 75, "InceptionResNetV2": 75, "Xception": 71}
 """The smallest input size of each application (32 for the others)."""
-CONVNEXT = {"GS801": "LayerScale", "GS803": "Add", "GS804": "Sequential"}
-BLOCKED: dict[str, dict[str, str]] = {
-    "ConvNeXtTiny": CONVNEXT,
-    "ConvNeXtSmall": CONVNEXT,
-    "ConvNeXtBase": CONVNEXT,
-    "ConvNeXtLarge": CONVNEXT,
-    "ConvNeXtXLarge": CONVNEXT,
-    "InceptionResNetV2": {"GS801": "CustomScaleLayer"},
-    "MobileNetV3Small": {"GS803": "Add"},
-    "MobileNetV3Large": {"GS803": "Multiply"},
-}
-"""What each application the language cannot express yet uses: code → a class it names."""
-EXPRESSIBLE = [a for a in APPLICATIONS if a not in BLOCKED]
 PREDICTED = {
+    "ConvNeXtTiny",
     "DenseNet121",
     "EfficientNetB0",
     "EfficientNetV2B0",
+    "InceptionResNetV2",
     "InceptionV3",
     "MobileNet",
     "MobileNetV2",
+    "MobileNetV3Small",
     "NASNetMobile",
     "ResNet50",
     "ResNet50V2",
     "VGG16",
     "Xception",
 }
-"""One of each family: the function check in every run (all: GRAPHSPEC_ALL_PREDICTIONS=1)."""
+"""One of each family (14 of the 40): the function check in every run (all 40:
+GRAPHSPEC_ALL_PREDICTIONS=1)."""
 ALL_PREDICTIONS = os.environ.get("GRAPHSPEC_ALL_PREDICTIONS") == "1"
 
 
@@ -87,7 +76,7 @@ def differences(actual: Any, expected: Any) -> list[str]:
     return structure_differences(actual, expected) + param_differences(actual, expected)
 
 
-@pytest.mark.parametrize("name", EXPRESSIBLE)
+@pytest.mark.parametrize("name", APPLICATIONS)
 def test_import_is_current_and_builds_the_application(name: str, write_spec: Any) -> None:
     model = application(name, (size(name), size(name), 3))
     folded = graphspec.from_keras(model, blocks=True, expect=True)
@@ -97,7 +86,7 @@ def test_import_is_current_and_builds_the_application(name: str, write_spec: Any
     assert differences(weightless_build(spec_file(name)), model) == [], "--blocks import"
 
 
-@pytest.mark.parametrize("name", [a for a in EXPRESSIBLE if ALL_PREDICTIONS or a in PREDICTED])
+@pytest.mark.parametrize("name", [a for a in APPLICATIONS if ALL_PREDICTIONS or a in PREDICTED])
 def test_imported_application_predicts_as_the_application(name: str) -> None:
     with compat.fresh_names():
         model = getattr(keras.applications, name)(
@@ -107,20 +96,9 @@ def test_imported_application_predicts_as_the_application(name: str) -> None:
     assert function_differences(built, model) == []
 
 
-@pytest.mark.parametrize("name", sorted(BLOCKED))
-def test_what_the_language_cannot_express_yet_is_named(name: str) -> None:
-    model = application(name, (size(name), size(name), 3))
-    with pytest.raises(GraphSpecError) as e:
-        graphspec.from_keras(model)
-    found = e.value.diagnostics
-    assert {d.code for d in found} == set(BLOCKED[name])
-    for code, cls in BLOCKED[name].items():
-        assert any(d.code == code and cls in d.message and d.id for d in found), (code, cls)
-
-
-def test_every_application_has_a_spec_or_is_blocked() -> None:
+def test_every_application_has_a_spec() -> None:
     files = sorted(p.name for p in (SPECS / "applications").glob("*.yaml"))
-    assert files == sorted(spec_file(a).name for a in EXPRESSIBLE)
+    assert files == sorted(spec_file(a).name for a in APPLICATIONS)
     assert len(APPLICATIONS) == 40
 
 
@@ -130,7 +108,7 @@ def _known(shape: Any) -> bool:
     return shape is not None and all(d is not None for d in shape[1:])
 
 
-@pytest.mark.parametrize("name", EXPRESSIBLE)
+@pytest.mark.parametrize("name", APPLICATIONS)
 def test_application_spec_validates_with_static_shapes_fully_known(name: str) -> None:
     checked = graphspec.check(spec_file(name))
     unknown = [k for k, shape in checked.shapes.items() if not _known(shape)]
@@ -147,5 +125,4 @@ def test_the_feature_table_in_the_docs_gives_each_status() -> None:
         for name in row.split("|")[1].split(",")
     }
     assert sorted(status) == APPLICATIONS
-    assert {a for a, s in status.items() if s == "round trip exact"} == set(EXPRESSIBLE)
-    assert all(s.startswith("refused") for a, s in status.items() if a in BLOCKED)
+    assert {a for a, s in status.items() if s == "round trip exact"} == set(APPLICATIONS)
