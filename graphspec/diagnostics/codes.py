@@ -376,10 +376,14 @@ IMPORT_REFUSED_LAYER = Code(
     "GS802", "refused layer", "A Lambda, or a layer that runs foreign code or loads files."
 )
 IMPORT_RAW_OPERATION = Code(
-    "GS803", "raw operation", "A keras.ops call in the graph (`x + 1`), not a layer."
+    "GS803",
+    "raw operation",
+    "A keras.ops call in the graph that no function on the `op:` allow-list makes.",
 )
 IMPORT_SUB_MODEL = Code(
-    "GS804", "sub-model not expressible", "A nested Sequential, subclassed or frozen model."
+    "GS804",
+    "sub-model not expressible",
+    "A subclassed model, or a Sequential holding more than layers.",
 )
 IMPORT_ARGUMENT = Code(
     "GS805",
