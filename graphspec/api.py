@@ -11,6 +11,7 @@ from typing import Any
 from graphspec.caps import DEFAULT_MAX_PARAMS
 from graphspec.diagnostics import Diagnostic, GraphSpecError, SpecError, sorted_diagnostics
 from graphspec.ir import Program
+from graphspec.keras import backend_rules, backends
 from graphspec.order import order
 from graphspec.resolve import Options, resolve
 from graphspec.resolve.resolver import resolve_partially
@@ -62,8 +63,11 @@ def check(
     custom_objects: Mapping[str, Any] | None = None,
     allow_paths: tuple[str | Path, ...] = (),
     allow_file_arguments: bool = False,
+    backend: str | None = None,
 ) -> Checked:
-    """Load, validate, resolve and order a spec without building it (no TensorFlow).
+    """Load, validate, resolve and order a spec without building it (no TensorFlow), for
+    `backend` (default: the imported Keras's, else KERAS_BACKEND, else tensorflow; what Keras
+    lacks on it is an error, GS640).
 
     Every problem found before building is reported together, in one SpecError."""
     options = Options(
@@ -83,6 +87,7 @@ def check(
         raise SpecError(sorted_diagnostics([*early, *later])) from e
     inferred = infer(program)
     errors = [d for d in inferred.diagnostics if d.severity == "error"]
+    errors += backend_rules.problems(program, backends.chosen(backend))
     program.warnings = sorted_diagnostics(
         [*program.warnings, *(d for d in inferred.diagnostics if d.severity != "error")]
     )
@@ -115,6 +120,7 @@ def check_partially(
     custom_objects: Mapping[str, Any] | None = None,
     allow_paths: tuple[str | Path, ...] = (),
     allow_file_arguments: bool = False,
+    backend: str | None = None,
 ) -> Partial:
     """`check`, leniently, for views of invalid specs (`graphspec plot`): its diagnostics are
     check's, and the program is what resolves of the spec. It raises only LoadError (a file
@@ -125,6 +131,7 @@ def check_partially(
             custom_objects=custom_objects,
             allow_paths=allow_paths,
             allow_file_arguments=allow_file_arguments,
+            backend=backend,
         )
     except SpecError as e:
         options = Options(
@@ -165,20 +172,27 @@ def build(
     max_params: int = DEFAULT_MAX_PARAMS,
     allow_paths: tuple[str | Path, ...] = (),
     allow_file_arguments: bool = False,
+    backend: str | None = None,
 ) -> Any:
     """Build the spec's keras.Model: compiled when the spec has a loss or `compile:`.
 
-    `custom_objects` maps layer names a spec may use to user-defined layer classes.
+    `custom_objects` maps layer names a spec may use to user-defined layer classes. The model
+    is built on `backend` (default: the imported Keras's, else KERAS_BACKEND, else
+    tensorflow), which must be chosen before Keras is imported: a BackendError otherwise.
     """
+    chosen = backends.select(backend)
     checked = check(
         source,
         custom_objects=custom_objects,
         allow_paths=allow_paths,
         allow_file_arguments=allow_file_arguments,
+        backend=chosen,
     )
     from graphspec.keras.emit import emit
 
     return emit(checked.program, custom_objects, max_params)
 
 
-__all__ = ["Checked", "GraphSpecError", "Partial", "build", "check", "check_partially", "load"]
+BackendError = backends.BackendError
+
+__all__ = ["BackendError", "Checked", "GraphSpecError", "Partial", "build", "check", "check_partially", "load"]

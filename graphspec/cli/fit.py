@@ -9,7 +9,15 @@ import sys
 from pathlib import Path
 from typing import Any
 
-from graphspec.cli.options import add_common, add_max_params, check_options, keras_output, save
+from graphspec.cli.options import (
+    add_backend,
+    add_common,
+    add_max_params,
+    check_options,
+    keras_output,
+    save,
+    use_backend,
+)
 from graphspec.cli.report import Reporter, UsageError
 from graphspec.diagnostics import GraphSpecError
 
@@ -43,6 +51,7 @@ def fraction(text: str) -> float:
 def add_arguments(c: argparse.ArgumentParser) -> None:
     add_common(c)
     add_max_params(c)
+    add_backend(c)
     source = c.add_mutually_exclusive_group(required=True)
     source.add_argument(
         "--data", metavar="FILE.npz", help="arrays named by input ids and output ids"
@@ -167,6 +176,7 @@ def _run(args: argparse.Namespace, rep: Reporter) -> None:
     from graphspec.keras.data import DataError
 
     out = early_checks(args)
+    use_backend(args)
     options = check_options(args)
     try:
         checked = check(args.spec, **options)

@@ -5,7 +5,7 @@ from __future__ import annotations
 import argparse
 from pathlib import Path
 
-from graphspec.cli.options import add_common, check_options
+from graphspec.cli.options import add_backend, add_common, check_options
 from graphspec.cli.report import Reporter
 from graphspec.diagnostics import GraphSpecError
 
@@ -15,6 +15,7 @@ MANY = True
 
 def add_arguments(c: argparse.ArgumentParser) -> None:
     add_common(c)
+    add_backend(c)  # checks the spec for that backend (GS640); imports nothing
     c.add_argument(
         "--only-specs",
         action="store_true",

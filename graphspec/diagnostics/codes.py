@@ -317,6 +317,13 @@ KERAS_FAILED_TO_TRAIN = Code(
     "GS631", "Keras failed to train", "model.fit raised: the settings do not train (graphspec fit)."
 )
 
+# backends (graphspec/keras/backend_rules.py; checked before building)
+NOT_ON_THIS_BACKEND = Code(
+    "GS640",
+    "not on this backend",
+    "Keras supports this layer, argument or input only on other backends (--backend).",
+)
+
 # ---- expect -------------------------------------------------------------------------------------
 EXPECTED_PARAMS = Code(
     "GS701", "parameter count", "The model's parameter count differs from `expect:`."

@@ -27,9 +27,12 @@ def save_model(model: Any, target: str | Path) -> Path:
     Keras raises while serializing becomes SaveError. Either way the target is unchanged."""
     target = keras_target(target)
 
+    from graphspec.keras.compat import no_tensorflow_probe
+
     def write(temporary: Path) -> None:
         try:
-            model.save(temporary)
+            with no_tensorflow_probe():
+                model.save(temporary)
         except OSError:
             raise
         except Exception as e:
