@@ -88,6 +88,7 @@ def add_arguments(c: argparse.ArgumentParser) -> None:
     )
     _model_arguments(c)
     _output_arguments(c)
+    _distribute_arguments(c)
 
 
 def _model_arguments(c: argparse.ArgumentParser) -> None:
@@ -124,6 +125,40 @@ def _output_arguments(c: argparse.ArgumentParser) -> None:
         "--plot-history",
         metavar="H.png",
         help="draw every loss and metric per epoch, train and validation (.png, .svg, .pdf)",
+    )
+
+
+def _distribute_arguments(c: argparse.ArgumentParser) -> None:
+    """Training on several devices or processes (docs/backends.md)."""
+    c.add_argument(
+        "--distribute",
+        choices=("mirrored", "data-parallel"),
+        help="mirrored: tf.distribute.MirroredStrategy over this machine's devices (GPUs where "
+        "present; tensorflow backend); data-parallel: keras.distribution.DataParallel over "
+        "every device of every process of the job (jax backend). --batch-size is the global batch",
+    )
+    c.add_argument(
+        "--cpu-devices",
+        type=positive,
+        metavar="N",
+        help="split the CPU into N logical devices (to try distribution without GPUs)",
+    )
+    c.add_argument(
+        "--coordinator",
+        metavar="HOST:PORT",
+        help="data-parallel job of several processes: process 0's address, the same for all",
+    )
+    c.add_argument("--num-processes", type=positive, default=1, metavar="N", help="processes in the job")
+    c.add_argument(
+        "--process-id", type=int, default=0, metavar="I", help="this process's number, 0 to N-1"
+    )
+    c.add_argument(
+        "--peer-timeout",
+        type=positive,
+        default=120,
+        metavar="S",
+        help="a job's processes wait S seconds for each other (to join, and for a peer that "
+        "stops answering) before failing (default 120)",
     )
 
 
@@ -176,14 +211,15 @@ def _run(args: argparse.Namespace, rep: Reporter) -> None:
     from graphspec.keras.data import DataError
 
     out = early_checks(args)
-    use_backend(args)
+    backend = use_backend(args)
     options = check_options(args)
     try:
         checked = check(args.spec, **options)
         rep.report(checked.warnings)
         if rep.failed:
             return
-        history = _fit(args, checked, options["custom_objects"], rep)
+        session = _session(args, backend, checked.spec)
+        history = _fit(args, checked, options["custom_objects"], rep, session)
     except GraphSpecError as e:
         rep.report(e.diagnostics)
         return
@@ -191,24 +227,55 @@ def _run(args: argparse.Namespace, rep: Reporter) -> None:
         raise UsageError(str(e)) from e
     if history is None:
         return
-    if out is not None:
-        save(history.model, out, args.spec, rep)
-    _write_history(args, history)
+    try:
+        if session.writes:  # only process 0 of a job
+            if out is not None:
+                save(history.model, out, args.spec, rep)
+            _write_history(args, history)
+    finally:
+        session.barrier()
 
 
-def _fit(args: argparse.Namespace, checked: Any, custom: dict[str, Any], rep: Reporter) -> Any:
+def _session(args: argparse.Namespace, backend: str, spec: Any) -> Any:
+    """This process's part in the run: the distribution options checked, devices set up."""
+    from graphspec.keras import distribute
+
+    job = distribute.Job(
+        args.distribute,
+        args.cpu_devices,
+        args.coordinator,
+        args.num_processes,
+        args.process_id,
+        args.peer_timeout,
+    )
+    settings = spec.fit
+    callbacks = [c.name for c in settings.callbacks] if settings is not None else []
+    validation = bool(args.validation_data or args.validation_split)
+    validation = validation or (settings is not None and settings.validation_split > 0)
+    distribute.check(job, backend, callbacks, validation)
+    session = distribute.Session(job)
+    line = session.start()
+    if line:
+        print(f"graphspec fit: {line}")
+    return session
+
+
+def _fit(
+    args: argparse.Namespace, checked: Any, custom: dict[str, Any], rep: Reporter, session: Any
+) -> Any:
     from graphspec.keras import train
 
     program = train.with_loss(checked.program, args.loss)
-    model = train.build_model(
-        program,
-        list(checked.spec.shared),
-        train.Trainable(tuple(args.freeze), tuple(args.unfreeze)),
-        custom,
-        args.max_params,
-        args.seed,
-        Path(args.load_weights) if args.load_weights else None,
-    )
+    with session.scope():  # the whole build: graphspec allocates its variables late
+        model = train.build_model(
+            program,
+            list(checked.spec.shared),
+            train.Trainable(tuple(args.freeze), tuple(args.unfreeze)),
+            custom,
+            args.max_params,
+            session.seed(args.seed),
+            Path(args.load_weights) if args.load_weights else None,
+        )
     if args.freeze or args.unfreeze:
         print(_trainable_line(model, args))
     prepared = train.prepare(
@@ -220,17 +287,30 @@ def _fit(args: argparse.Namespace, checked: Any, custom: dict[str, Any], rep: Re
         length=args.length,
         validation=Path(args.validation_data) if args.validation_data else None,
     )
+    batch = args.batch_size
+    if session.job.mode is not None:
+        settings = checked.spec.fit
+        batch = batch or (settings.batch_size if settings is not None else None) or 32
+        prepared, batch = session.shard(prepared, batch)
     try:
-        return train.train(
-            model,
-            checked.spec,
-            program,
-            prepared,
-            epochs=args.epochs,
-            batch_size=args.batch_size,
-            validation_split=args.validation_split,
-            allowed=tuple(Path(p) for p in args.allow_path),
-        )
+        with session.training(model):
+            history = train.train(
+                model,
+                checked.spec,
+                program,
+                prepared,
+                epochs=args.epochs,
+                batch_size=batch,
+                validation_split=args.validation_split,
+                allowed=tuple(Path(p) for p in args.allow_path),
+                verbose=None if session.writes else 0,
+            )
+        _distributed_end(session, model)
+        return history
+    except GraphSpecError as e:
+        if session.job.several:
+            _lost(session, e)
+        raise
     except train.Interrupted as e:
         written = f"; -o {args.output} was not written" if args.output else ""
         _stop(
@@ -239,6 +319,32 @@ def _fit(args: argparse.Namespace, checked: Any, custom: dict[str, Any], rep: Re
             f"{written}; checkpoints already written are kept whole",
         )
     return None
+
+
+def _distributed_end(session: Any, model: Any) -> None:
+    """Print the weights' checksum (equal on every process of a job), unset the distribution."""
+    from graphspec.keras.distribute import checksum
+
+    if session.job.mode is not None:
+        job = session.job
+        print(
+            f"graphspec fit: weights checksum {checksum(model)} "
+            f"(process {job.process_id} of {job.num_processes})"
+        )
+    session.finish()
+
+
+def _lost(session: Any, e: GraphSpecError) -> None:
+    from graphspec.keras.distribute import abandon
+
+    job = session.job
+    reason = e.diagnostics[0].message if e.diagnostics else str(e)
+    abandon(
+        f"graphspec fit: error: process {job.process_id} of {job.num_processes}: training "
+        f"stopped ({reason}); a peer process has most likely stopped or become unreachable, "
+        "so this one leaves now instead of waiting for it",
+        1,
+    )
 
 
 def _trainable_line(model: Any, args: argparse.Namespace) -> str:
