@@ -100,10 +100,11 @@ def no_tensorflow_probe() -> Iterator[None]:
     """On jax and torch, keep Keras from importing TensorFlow (2.5 s, 1 GB) only to ask
     whether an object is a TensorFlow type (serialization) or to seed it (set_random_seed):
     while TensorFlow is not imported, no object is of its types and nothing uses its seed."""
+    name = backend()  # imports Keras first, quietly, on the chosen backend
     from keras.src.utils import module_utils
 
     lazy = module_utils.tensorflow
-    if backend() == "tensorflow" or "tensorflow" in sys.modules or lazy._available is not None:
+    if name == "tensorflow" or "tensorflow" in sys.modules or lazy._available is not None:
         yield
         return
     lazy._available = False

@@ -99,9 +99,9 @@ class Session:
         return ""
 
     def _mirrored(self) -> str:
+        compat.keras()  # TensorFlow too, quietly
         import tensorflow as tf
 
-        compat.keras()
         if self.job.cpu_devices:
             cpu = tf.config.list_physical_devices("CPU")[0]
             logical = [tf.config.LogicalDeviceConfiguration()] * self.job.cpu_devices
