@@ -69,6 +69,7 @@ def test_docs_list_every_code_with_its_heading_and_explanation() -> None:
 
 EXAMPLES = {c: s for c, s in sections().items() if blocks(s, "yaml")}
 MANUAL = {"GS106", "GS109", "GS110", "GS111", "GS409", "GS603", "GS605", "GS608", "GS630", "GS631"}
+MANUAL |= {"GS640"}  # validate --backend jax: tests/cli/test_backend_option.py
 # GS630, GS631 (graphspec fit): tests/cli/test_fit_callbacks.py
 """Codes whose example is not a spec snippet; each has a test of its own below."""
 
