@@ -195,4 +195,13 @@ def build(
 
 BackendError = backends.BackendError
 
-__all__ = ["BackendError", "Checked", "GraphSpecError", "Partial", "build", "check", "check_partially", "load"]
+__all__ = [
+    "BackendError",
+    "Checked",
+    "GraphSpecError",
+    "Partial",
+    "build",
+    "check",
+    "check_partially",
+    "load",
+]

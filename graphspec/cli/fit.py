@@ -148,7 +148,9 @@ def _distribute_arguments(c: argparse.ArgumentParser) -> None:
         metavar="HOST:PORT",
         help="data-parallel job of several processes: process 0's address, the same for all",
     )
-    c.add_argument("--num-processes", type=positive, default=1, metavar="N", help="processes in the job")
+    c.add_argument(
+        "--num-processes", type=positive, default=1, metavar="N", help="processes in the job"
+    )
     c.add_argument(
         "--process-id", type=int, default=0, metavar="I", help="this process's number, 0 to N-1"
     )

@@ -7,7 +7,13 @@ import argparse
 import sys
 from typing import Any
 
-from graphspec.cli.options import add_backend, add_common, add_max_params, check_options, use_backend
+from graphspec.cli.options import (
+    add_backend,
+    add_common,
+    add_max_params,
+    check_options,
+    use_backend,
+)
 from graphspec.cli.report import Reporter
 from graphspec.diagnostics import GraphSpecError
 from graphspec.ir import LayerIR, Program, SubGraphIR, Use

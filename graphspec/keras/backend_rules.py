@@ -128,9 +128,17 @@ def op_problems(op: OpIR, backend: str) -> list[Diagnostic]:
 def input_problems(spec: InputIR, backend: str) -> list[Diagnostic]:
     """A string input off TensorFlow; a sparse input on torch."""
     if spec.dtype == "string" and backend != "tensorflow":
-        message, key, on = f"a string input on the {backend} backend: {WHY['string']}", "dtype", "tensorflow"
+        message, key, on = (
+            f"a string input on the {backend} backend: {WHY['string']}",
+            "dtype",
+            "tensorflow",
+        )
     elif spec.sparse and backend == "torch":
-        message, key, on = f"a sparse input on the torch backend: {WHY['sparse']}", "sparse", "tensorflow or jax"
+        message, key, on = (
+            f"a sparse input on the torch backend: {WHY['sparse']}",
+            "sparse",
+            "tensorflow or jax",
+        )
     else:
         return []
     return [

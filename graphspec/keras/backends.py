@@ -67,8 +67,7 @@ def select(explicit: str | None = None) -> str:
     active = imported()
     if name not in BACKENDS:
         raise BackendError(
-            f"Keras is imported with the {name} backend; graphspec builds on "
-            f"{', '.join(BACKENDS)}"
+            f"Keras is imported with the {name} backend; graphspec builds on {', '.join(BACKENDS)}"
         )
     if active is not None and active != name:
         raise BackendError(

@@ -49,14 +49,18 @@ def check(job: Job, backend: str, callbacks: list[str], validation: bool) -> Non
             )
         return
     if MODES[job.mode] != backend:
-        raise RunError(f"--distribute {job.mode} runs on the {MODES[job.mode]} backend, not {backend}")
+        raise RunError(
+            f"--distribute {job.mode} runs on the {MODES[job.mode]} backend, not {backend}"
+        )
     if job.mode == "mirrored" and (job.coordinator or job.several or job.process_id):
         raise RunError(
             "--distribute mirrored trains on one machine; a job of several processes is "
             "--backend jax --distribute data-parallel (multi-worker TensorFlow: docs/backends.md)"
         )
     if job.several != (job.coordinator is not None):
-        raise RunError("a job of several processes needs --coordinator HOST:PORT and --num-processes N")
+        raise RunError(
+            "a job of several processes needs --coordinator HOST:PORT and --num-processes N"
+        )
     if not 0 <= job.process_id < job.num_processes:
         raise RunError(f"--process-id {job.process_id}: choose 0 to {job.num_processes - 1}")
     if job.several:
@@ -116,7 +120,7 @@ class Session:
 
         k = compat.keras()
         if self.job.cpu_devices:
-            jax.config.update("jax_num_cpu_devices", self.job.cpu_devices)
+            jax.config.update("jax_num_cpu_devices", self.job.cpu_devices)  # type: ignore[no-untyped-call]
         if self.job.several:
             _join(self.job)
         devices = k.distribution.list_devices()

@@ -22,16 +22,31 @@ HEAVY = {"tensorflow", "keras", "jax", "torch"}
 DOC = ROOT / "docs" / "diagnostics.md"
 
 
-def probe(argv: list[str], env: dict[str, str] | None = None, after: str = "") -> tuple[int, set[str], str, str]:
+def probe(
+    argv: list[str], env: dict[str, str] | None = None, after: str = ""
+) -> tuple[int, set[str], str, str]:
     """Run the CLI in a fresh interpreter: its status, the top-level modules it imported,
     what `after` printed, and its stderr."""
     code = (
-        "import sys\nfrom graphspec.cli import main\ncode = main(" + repr(argv) + ")\n"
+        "import sys\nfrom graphspec.cli import main\ncode = main("
+        + repr(argv)
+        + ")\n"
         + after
         + "\nprint(code, ' '.join(sorted({m.split('.')[0] for m in sys.modules})))"
     )
-    full = {**os.environ, "PYTHONPATH": os.pathsep.join([str(ROOT), os.environ.get("PYTHONPATH", "")]), **(env or {})}
-    run = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, cwd=ROOT, timeout=600, env=full)
+    full = {
+        **os.environ,
+        "PYTHONPATH": os.pathsep.join([str(ROOT), os.environ.get("PYTHONPATH", "")]),
+        **(env or {}),
+    }
+    run = subprocess.run(
+        [sys.executable, "-c", code],
+        capture_output=True,
+        text=True,
+        cwd=ROOT,
+        timeout=600,
+        env=full,
+    )
     assert run.returncode == 0, run.stderr
     *printed, last = run.stdout.splitlines()
     status, *modules = last.split()
@@ -44,7 +59,13 @@ SPEC = str(ROOT / "specs/seed/dual_camera.yaml")
 @pytest.mark.parametrize("backend", ["jax", "torch"])
 def test_validate_summary_and_plot_import_no_backend(backend: str, tmp_path: Path) -> None:
     env = {"KERAS_BACKEND": backend}
-    for argv in (["validate", SPEC], ["summary", SPEC], ["summary", SPEC, "--backend", backend], ["plot", SPEC, "-o", str(tmp_path / "p.mmd")], ["validate", "--backend", backend, SPEC]):
+    for argv in (
+        ["validate", SPEC],
+        ["summary", SPEC],
+        ["summary", SPEC, "--backend", backend],
+        ["plot", SPEC, "-o", str(tmp_path / "p.mmd")],
+        ["validate", "--backend", backend, SPEC],
+    ):
         status, modules, _, err = probe(argv, env)
         assert status == 0, err
         assert modules & HEAVY == set(), argv
@@ -54,7 +75,10 @@ def test_validate_summary_and_plot_import_no_backend(backend: str, tmp_path: Pat
 def test_build_on_a_backend_imports_it_and_not_tensorflow(backend: str, tmp_path: Path) -> None:
     out = tmp_path / "m.keras"
     after = "import keras; print(keras.config.backend())"
-    status, modules, printed, err = probe(["build", "-q", "--backend", backend, str(ROOT / "specs/seed/mlp.yaml"), "-o", str(out)], after=after)
+    status, modules, printed, err = probe(
+        ["build", "-q", "--backend", backend, str(ROOT / "specs/seed/mlp.yaml"), "-o", str(out)],
+        after=after,
+    )
     assert status == 0, err
     assert printed.splitlines()[-1] == backend
     assert backend in modules and "tensorflow" not in modules
@@ -67,7 +91,9 @@ def test_keras_backend_is_the_default_and_graphspec_build_follows_it() -> None:
         "m = graphspec.build('specs/seed/mlp.yaml')\n"
         "print(keras.config.backend(), type(m.weights[0].value).__module__.split('.')[0])"
     )
-    status, modules, printed, err = probe(["validate", "specs/seed/mlp.yaml"], {"KERAS_BACKEND": "torch"}, after)
+    status, modules, printed, err = probe(
+        ["validate", "specs/seed/mlp.yaml"], {"KERAS_BACKEND": "torch"}, after
+    )
     assert status == 0, err
     assert printed.splitlines()[-1] == "torch torch"
     assert "tensorflow" not in modules
@@ -76,30 +102,55 @@ def test_keras_backend_is_the_default_and_graphspec_build_follows_it() -> None:
 def test_the_tensorflow_backend_is_the_default_without_keras_backend() -> None:
     env = {k: v for k, v in os.environ.items() if k != "KERAS_BACKEND"}
     code = "import graphspec, keras\ngraphspec.build('specs/seed/mlp.yaml')\nprint(keras.config.backend())"
-    run = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, cwd=ROOT, timeout=600, env={**env, "PYTHONPATH": str(ROOT)})
+    run = subprocess.run(
+        [sys.executable, "-c", code],
+        capture_output=True,
+        text=True,
+        cwd=ROOT,
+        timeout=600,
+        env={**env, "PYTHONPATH": str(ROOT)},
+    )
     assert run.stdout.split() == ["tensorflow"], run.stderr
 
 
-def test_a_backend_other_than_the_imported_kerass_is_a_usage_error(capsys: pytest.CaptureFixture[str], tmp_path: Path) -> None:
+def test_a_backend_other_than_the_imported_kerass_is_a_usage_error(
+    capsys: pytest.CaptureFixture[str], tmp_path: Path
+) -> None:
     assert keras.config.backend() == "tensorflow"
     for command in ("build", "check", "fit"):  # (summary builds only what is not static)
-        extra = {"fit": ["--synthetic", "4"], "build": ["-o", str(tmp_path / "m.keras")]}.get(command, [])
+        extra = {"fit": ["--synthetic", "4"], "build": ["-o", str(tmp_path / "m.keras")]}.get(
+            command, []
+        )
         assert main([command, "--backend", "jax", str(ROOT / "specs/seed/mlp.yaml"), *extra]) == 2
         err = capsys.readouterr().err
-        assert f"graphspec {command}: error: --backend: Keras is already imported in this process with the tensorflow backend, so it cannot build on jax" in err
+        assert (
+            f"graphspec {command}: error: --backend: Keras is already imported in this process with the tensorflow backend, so it cannot build on jax"
+            in err
+        )
     with pytest.raises(BackendError, match="already imported"):
         graphspec.build(ROOT / "specs/seed/mlp.yaml", backend="torch")
     assert os.environ.get("KERAS_BACKEND") == "tensorflow"
 
 
 def test_an_unknown_keras_backend_is_refused() -> None:
-    status, _, _, err = probe(["build", "-q", str(ROOT / "specs/seed/mlp.yaml")], {"KERAS_BACKEND": "numpy"})
+    status, _, _, err = probe(
+        ["build", "-q", str(ROOT / "specs/seed/mlp.yaml")], {"KERAS_BACKEND": "numpy"}
+    )
     assert status == 2
     assert "KERAS_BACKEND=numpy: graphspec builds on tensorflow, jax, torch" in err
 
 
 def test_distribute_mirrored_on_jax_is_a_usage_error() -> None:
-    argv = ["fit", str(ROOT / "specs/seed/mlp.yaml"), "--synthetic", "4", "--backend", "jax", "--distribute", "mirrored"]
+    argv = [
+        "fit",
+        str(ROOT / "specs/seed/mlp.yaml"),
+        "--synthetic",
+        "4",
+        "--backend",
+        "jax",
+        "--distribute",
+        "mirrored",
+    ]
     status, modules, _, err = probe(argv)
     assert status == 2 and "--distribute mirrored runs on the tensorflow backend, not jax" in err
     assert "keras" not in modules  # refused before anything is built
@@ -108,16 +159,38 @@ def test_distribute_mirrored_on_jax_is_a_usage_error() -> None:
 # ---- GS640: what a backend lacks, refused before building ----------------------------------
 
 CASES = {
-    "string input on jax": ("jax", "inputs: {s: {shape: [1], dtype: string}}\nnodes:\n  ids: {layer: StringLookup, vocabulary: [a, b], inputs: s}\noutputs: [ids]\n", "s: a string input on the jax backend"),
-    "Hashing on jax": ("jax", "inputs: {x: {shape: [3], dtype: int32}}\nnodes:\n  h: {layer: Hashing, num_bins: 4, inputs: x}\noutputs: [h]\n", "h: Hashing cannot be part of a model on the jax backend"),
-    "synchronized on torch": ("torch", "inputs: {x: {shape: [3]}}\nnodes:\n  bn: {layer: BatchNormalization, synchronized: true, inputs: x}\noutputs: [bn]\n", "bn: BatchNormalization(synchronized=True) is supported on tensorflow only"),
-    "sparse input on torch": ("torch", "inputs: {x: {shape: [3], sparse: true}}\nnodes:\n  d: {layer: Dense, units: 2, inputs: x}\noutputs: [d]\n", "x: a sparse input on the torch backend"),
-    "norm with an axis on jax": ("jax", "inputs: {x: {shape: [3]}}\nnodes:\n  n: {op: norm, inputs: x, axis: -1}\noutputs: [n]\n", "n: keras.ops.norm with `axis` fails when the model runs on the jax backend"),
+    "string input on jax": (
+        "jax",
+        "inputs: {s: {shape: [1], dtype: string}}\nnodes:\n  ids: {layer: StringLookup, vocabulary: [a, b], inputs: s}\noutputs: [ids]\n",
+        "s: a string input on the jax backend",
+    ),
+    "Hashing on jax": (
+        "jax",
+        "inputs: {x: {shape: [3], dtype: int32}}\nnodes:\n  h: {layer: Hashing, num_bins: 4, inputs: x}\noutputs: [h]\n",
+        "h: Hashing cannot be part of a model on the jax backend",
+    ),
+    "synchronized on torch": (
+        "torch",
+        "inputs: {x: {shape: [3]}}\nnodes:\n  bn: {layer: BatchNormalization, synchronized: true, inputs: x}\noutputs: [bn]\n",
+        "bn: BatchNormalization(synchronized=True) is supported on tensorflow only",
+    ),
+    "sparse input on torch": (
+        "torch",
+        "inputs: {x: {shape: [3], sparse: true}}\nnodes:\n  d: {layer: Dense, units: 2, inputs: x}\noutputs: [d]\n",
+        "x: a sparse input on the torch backend",
+    ),
+    "norm with an axis on jax": (
+        "jax",
+        "inputs: {x: {shape: [3]}}\nnodes:\n  n: {op: norm, inputs: x, axis: -1}\noutputs: [n]\n",
+        "n: keras.ops.norm with `axis` fails when the model runs on the jax backend",
+    ),
 }
 
 
 @pytest.mark.parametrize("case", sorted(CASES))
-def test_what_a_backend_lacks_is_gs640_at_validate(case: str, tmp_path: Path, capsys: pytest.CaptureFixture[str]) -> None:
+def test_what_a_backend_lacks_is_gs640_at_validate(
+    case: str, tmp_path: Path, capsys: pytest.CaptureFixture[str]
+) -> None:
     backend, body, message = CASES[case]
     spec = tmp_path / "spec.yaml"
     spec.write_text("graphspec: 1\n" + body, "utf-8")
@@ -128,7 +201,9 @@ def test_what_a_backend_lacks_is_gs640_at_validate(case: str, tmp_path: Path, ca
     assert main(["validate", str(spec), "--no-source", "--backend", "tensorflow"]) == 0
 
 
-def test_gs640_doc_example_prints_what_the_doc_says(tmp_path: Path, capsys: pytest.CaptureFixture[str], monkeypatch: pytest.MonkeyPatch) -> None:
+def test_gs640_doc_example_prints_what_the_doc_says(
+    tmp_path: Path, capsys: pytest.CaptureFixture[str], monkeypatch: pytest.MonkeyPatch
+) -> None:
     section = re.split(r"^### ", DOC.read_text("utf-8"), flags=re.M)
     (text,) = [s for s in section if s.startswith("GS640")]
     (spec,) = re.findall(r"^```yml\n(.*?)^```$", text, flags=re.M | re.S)
@@ -148,5 +223,7 @@ def test_a_tensorflow_backed_layer_works_on_torch_where_keras_allows_it(tmp_path
         "  f: {layer: Flatten, inputs: e}\n  y: {layer: Dense, units: 1, inputs: f}\noutputs: [y]\ncompile: {optimizer: sgd, loss: mse}\n",
         "utf-8",
     )
-    status, _, _, err = probe(["fit", "--backend", "torch", str(spec), "--synthetic", "8", "--epochs", "1"])
+    status, _, _, err = probe(
+        ["fit", "--backend", "torch", str(spec), "--synthetic", "8", "--epochs", "1"]
+    )
     assert status == 0, err

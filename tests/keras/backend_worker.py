@@ -55,7 +55,9 @@ def predict(model: Any, data: list[np.ndarray]) -> list[np.ndarray]:
 
 def configs(model: Any) -> str:
     layers = oracle.canonical_layers(model)
-    return json.dumps([oracle.comparable_config(layer) for layer in layers], sort_keys=True, default=str)
+    return json.dumps(
+        [oracle.comparable_config(layer) for layer in layers], sort_keys=True, default=str
+    )
 
 
 def compare(directory: Path, name: str, spec: str) -> None:
@@ -69,7 +71,11 @@ def compare(directory: Path, name: str, spec: str) -> None:
     found = oracle.structure_differences(built, twin) + oracle.param_differences(built, twin)
     found += oracle.copy_weights(twin, built)
     data = inputs(directory / f"{name}.inputs.npz")
-    report = {"params": list(oracle.param_counts(built)), "configs": configs(built), "differences": found}
+    report = {
+        "params": list(oracle.param_counts(built)),
+        "configs": configs(built),
+        "differences": found,
+    }
     (directory / f"{name}.{BACKEND}.json").write_text(json.dumps(report), "utf-8")
     ours, loaded = predict(built, data), predict(twin, data)
     np.savez(directory / f"{name}.{BACKEND}.npz", *ours, *loaded)

@@ -34,14 +34,18 @@ from tests.conftest import ROOT, SPECS
 from tests.keras.backend_worker import configs, predict
 
 OTHERS = ("jax", "torch")
-MIXED = ROOT / "tests/data/backends/mixed.yaml"  # Conv2D, BatchNormalization, LSTM, attention, an op
+MIXED = (
+    ROOT / "tests/data/backends/mixed.yaml"
+)  # Conv2D, BatchNormalization, LSTM, attention, an op
 REPRESENTATIVE = [
     str(MIXED),
     str(SPECS / "seed/siamese_lstm.yaml"),  # LSTM, a shared layer
     str(SPECS / "examples/transformer_encoder.yaml"),  # MultiHeadAttention, LayerNormalization
     str(SPECS / "seed/residual_projection.yaml"),  # Conv2D, Add
 ]
-EVERY = sorted(str(p) for d in ("seed", "examples", "architectures") for p in (SPECS / d).glob("*.yaml"))
+EVERY = sorted(
+    str(p) for d in ("seed", "examples", "architectures") for p in (SPECS / d).glob("*.yaml")
+)
 SPEC_NAMES = EVERY if os.environ.get("GRAPHSPEC_ALL_BACKENDS") else REPRESENTATIVE
 REFUSED = {("siamese_distance", "jax")}
 """What a backend refuses before building (GS640): keras.ops.norm with an axis on jax."""
@@ -51,7 +55,11 @@ RTOL, ATOL_SCALE = 1e-4, 1e-5
 def worker(directory: Path, backend: str, job: dict[str, Any]) -> None:
     """Run the worker on `backend` with `job` (see backend_worker.py) and wait for it."""
     (directory / "job.json").write_text(json.dumps(job), "utf-8")
-    env = {**os.environ, "KERAS_BACKEND": backend, "PYTHONPATH": os.pathsep.join([str(ROOT), os.environ.get("PYTHONPATH", "")])}
+    env = {
+        **os.environ,
+        "KERAS_BACKEND": backend,
+        "PYTHONPATH": os.pathsep.join([str(ROOT), os.environ.get("PYTHONPATH", "")]),
+    }
     run = subprocess.run(
         [sys.executable, "-m", "tests.keras.backend_worker", str(directory)],
         cwd=ROOT,
@@ -90,12 +98,17 @@ def tensorflow_builds(tmp_path_factory: pytest.TempPathFactory) -> tuple[Path, d
 def mismatches(label: str, got: list[np.ndarray], want: list[np.ndarray]) -> list[str]:
     if len(got) != len(want):
         return [f"{label}: {len(got)} outputs, expected {len(want)}"]
-    found = [oracle._mismatch(f"{label} output {i}", g, w, RTOL, ATOL_SCALE) for i, (g, w) in enumerate(zip(got, want, strict=True))]
+    found = [
+        oracle._mismatch(f"{label} output {i}", g, w, RTOL, ATOL_SCALE)
+        for i, (g, w) in enumerate(zip(got, want, strict=True))
+    ]
     return [m for m in found if m]
 
 
 @pytest.mark.parametrize("backend", OTHERS)
-def test_every_spec_is_the_same_model_on_the_backend(backend: str, tensorflow_builds: tuple[Path, dict[str, Any]]) -> None:
+def test_every_spec_is_the_same_model_on_the_backend(
+    backend: str, tensorflow_builds: tuple[Path, dict[str, Any]]
+) -> None:
     directory, facts = tensorflow_builds
     worker(directory, backend, {"compare": [[name_of(s), s] for s in SPEC_NAMES]})
     problems = []
@@ -104,27 +117,48 @@ def test_every_spec_is_the_same_model_on_the_backend(backend: str, tensorflow_bu
         report = json.loads((directory / f"{name}.{backend}.json").read_text("utf-8"))
         if (name, backend) in REFUSED or "refused" in report:
             if report.get("refused") != ["GS640"] or (name, backend) not in REFUSED:
-                problems.append(f"{spec}: refused {report.get('refused')}, expected {(name, backend) in REFUSED}")
+                problems.append(
+                    f"{spec}: refused {report.get('refused')}, expected {(name, backend) in REFUSED}"
+                )
             continue
         problems += [f"{spec}: {d}" for d in report["differences"]]
         if report["params"] != expected["params"]:
-            problems.append(f"{spec}: parameters {report['params']}, on tensorflow {expected['params']}")
+            problems.append(
+                f"{spec}: parameters {report['params']}, on tensorflow {expected['params']}"
+            )
         if report["configs"] != expected["configs"]:
             problems.append(f"{spec}: the layer configs differ from tensorflow's")
         with np.load(directory / f"{name}.{backend}.npz") as arrays:
             values = [arrays[f"arr_{i}"] for i in range(len(arrays.files))]
         count = len(expected["predictions"])
         problems += mismatches(f"{spec} (weights copied)", values[:count], expected["predictions"])
-        problems += mismatches(f"{spec} (tensorflow's .keras loaded)", values[count:], expected["predictions"])
+        problems += mismatches(
+            f"{spec} (tensorflow's .keras loaded)", values[count:], expected["predictions"]
+        )
     assert problems == [], "\n".join(problems)
 
 
 SAVED = MIXED
 
 
-def test_a_keras_file_from_any_backend_loads_on_every_backend(tmp_path: Path, capsys: pytest.CaptureFixture[str]) -> None:
-    """3×3: `graphspec build` on each backend, each file loaded and run on each backend."""
-    assert main(["build", "-q", "--backend", "tensorflow", str(SAVED), "-o", str(tmp_path / "tensorflow.keras")]) == 0
+def test_a_keras_file_from_any_backend_loads_on_every_backend(
+    tmp_path: Path, capsys: pytest.CaptureFixture[str]
+) -> None:
+    """3 x 3: `graphspec build` on each backend, each file loaded and run on each backend."""
+    assert (
+        main(
+            [
+                "build",
+                "-q",
+                "--backend",
+                "tensorflow",
+                str(SAVED),
+                "-o",
+                str(tmp_path / "tensorflow.keras"),
+            ]
+        )
+        == 0
+    )
     data = oracle.sample_inputs(graphspec.build(SAVED), seed=5)
     np.savez(tmp_path / "inputs.npz", *data)
     for backend in OTHERS:

@@ -8,6 +8,7 @@ call); a watchdog kills every process it started at its deadline."""
 
 from __future__ import annotations
 
+import contextlib
 import json
 import os
 import re
@@ -41,7 +42,11 @@ CHECKSUM = re.compile(r"weights checksum ([0-9a-f]{16}) \(process (\d) of (\d)\)
 
 def fit_process(args: list[str], env: dict[str, str] | None = None) -> subprocess.Popen[str]:
     """`graphspec fit SPEC …` in a new process group (the watchdog kills the whole group)."""
-    full = {**os.environ, "PYTHONPATH": os.pathsep.join([str(ROOT), os.environ.get("PYTHONPATH", "")]), **(env or {})}
+    full = {
+        **os.environ,
+        "PYTHONPATH": os.pathsep.join([str(ROOT), os.environ.get("PYTHONPATH", "")]),
+        **(env or {}),
+    }
     return subprocess.Popen(
         [sys.executable, "-m", "graphspec", "fit", *args],
         stdout=subprocess.PIPE,
@@ -69,10 +74,8 @@ def watch(processes: list[subprocess.Popen[str]], seconds: float) -> list[tuple[
 
 
 def kill(p: subprocess.Popen[str]) -> None:
-    try:
+    with contextlib.suppress(ProcessLookupError):
         os.killpg(p.pid, signal.SIGKILL)
-    except ProcessLookupError:
-        pass
     p.communicate()
 
 
@@ -93,9 +96,24 @@ def spec(tmp_path: Path) -> Path:
     return path
 
 
-def test_mirrored_over_two_cpus_trains_as_one_device_with_the_global_batch(spec: Path, tmp_path: Path, capsys: pytest.CaptureFixture[str]) -> None:
+def test_mirrored_over_two_cpus_trains_as_one_device_with_the_global_batch(
+    spec: Path, tmp_path: Path, capsys: pytest.CaptureFixture[str]
+) -> None:
     common = ["--synthetic", "64", "--batch-size", "16", "--epochs", "2", "--seed", "1"]
-    mirrored = fit_process([str(spec), *common, "--distribute", "mirrored", "--cpu-devices", "2", "--history", str(tmp_path / "m.json"), "-o", str(tmp_path / "m.keras")])
+    mirrored = fit_process(
+        [
+            str(spec),
+            *common,
+            "--distribute",
+            "mirrored",
+            "--cpu-devices",
+            "2",
+            "--history",
+            str(tmp_path / "m.json"),
+            "-o",
+            str(tmp_path / "m.keras"),
+        ]
+    )
     ((status, out, err),) = watch([mirrored], 600)
     assert status == 0, err
     assert "mirrored over 2 replicas (device:CPU:0, device:CPU:1)" in out
@@ -110,8 +128,24 @@ def test_mirrored_over_two_cpus_trains_as_one_device_with_the_global_batch(spec:
 
 def test_data_parallel_over_two_virtual_devices_of_one_process(spec: Path, tmp_path: Path) -> None:
     out_path = tmp_path / "dp.keras"
-    args = [str(spec), "--backend", "jax", "--distribute", "data-parallel", "--synthetic", "40", "--batch-size", "8", "--epochs", "2", "-o", str(out_path)]
-    ((status, out, err),) = watch([fit_process(args, {"XLA_FLAGS": "--xla_force_host_platform_device_count=2"})], 600)
+    args = [
+        str(spec),
+        "--backend",
+        "jax",
+        "--distribute",
+        "data-parallel",
+        "--synthetic",
+        "40",
+        "--batch-size",
+        "8",
+        "--epochs",
+        "2",
+        "-o",
+        str(out_path),
+    ]
+    ((status, out, err),) = watch(
+        [fit_process(args, {"XLA_FLAGS": "--xla_force_host_platform_device_count=2"})], 600
+    )
     assert status == 0, err
     assert "data-parallel over 2 devices of 1 process (this is process 0)" in out
     assert CHECKSUM.search(out).group(1) == loaded_checksum(out_path)  # type: ignore[union-attr]
@@ -119,14 +153,42 @@ def test_data_parallel_over_two_virtual_devices_of_one_process(spec: Path, tmp_p
 
 def job(spec: Path, tmp_path: Path, extra: list[str], timeout: int) -> list[subprocess.Popen[str]]:
     coordinator = f"127.0.0.1:{free_port()}"
-    common = [str(spec), "--backend", "jax", "--distribute", "data-parallel", "--coordinator", coordinator, "--num-processes", "2", "--peer-timeout", str(timeout), *extra]
+    common = [
+        str(spec),
+        "--backend",
+        "jax",
+        "--distribute",
+        "data-parallel",
+        "--coordinator",
+        coordinator,
+        "--num-processes",
+        "2",
+        "--peer-timeout",
+        str(timeout),
+        *extra,
+    ]
     return [fit_process([*common, "--process-id", str(i)]) for i in (0, 1)]
 
 
-def test_two_processes_end_with_the_same_weights_and_process_0_writes_once(spec: Path, tmp_path: Path) -> None:
+def test_two_processes_end_with_the_same_weights_and_process_0_writes_once(
+    spec: Path, tmp_path: Path
+) -> None:
     out_path, history = tmp_path / "job.keras", tmp_path / "job.json"
     # 70 rows: 35 per process, 4 batches of 8 each (the global batch 16), 3 rows dropped
-    extra = ["--synthetic", "70", "--batch-size", "16", "--epochs", "2", "--seed", "3", "-o", str(out_path), "--history", str(history)]
+    extra = [
+        "--synthetic",
+        "70",
+        "--batch-size",
+        "16",
+        "--epochs",
+        "2",
+        "--seed",
+        "3",
+        "-o",
+        str(out_path),
+        "--history",
+        str(history),
+    ]
     (s0, out0, err0), (s1, out1, err1) = watch(job(spec, tmp_path, extra, 60), 600)
     assert (s0, s1) == (0, 0), err0 + err1
     sums = [CHECKSUM.search(out).groups() for out in (out0, out1)]  # type: ignore[union-attr]
@@ -138,7 +200,9 @@ def test_two_processes_end_with_the_same_weights_and_process_0_writes_once(spec:
 
 
 def test_a_process_that_loses_its_peer_fails_within_the_timeout(spec: Path, tmp_path: Path) -> None:
-    p0, p1 = job(spec, tmp_path, ["--synthetic", "64", "--batch-size", "16", "--epochs", "100000"], 10)
+    p0, p1 = job(
+        spec, tmp_path, ["--synthetic", "64", "--batch-size", "16", "--epochs", "100000"], 10
+    )
     try:
         assert p0.stdout is not None
         for line in p0.stdout:
@@ -146,24 +210,35 @@ def test_a_process_that_loses_its_peer_fails_within_the_timeout(spec: Path, tmp_
                 break
         kill(p1)
         lost = time.monotonic()
-        out, err = p0.communicate(timeout=120)
+        _, err = p0.communicate(timeout=120)
     finally:
         for p in (p0, p1):
             if p.poll() is None:
                 kill(p)
     assert p0.returncode not in (0, None)
     assert time.monotonic() - lost < 60
-    assert "process 0 of 2: training stopped" in err and "a peer process has most likely stopped" in err, err[-2000:]
+    assert (
+        "process 0 of 2: training stopped" in err
+        and "a peer process has most likely stopped" in err
+    ), err[-2000:]
 
 
 @pytest.mark.parametrize(
     ("argv", "message"),
     [
-        (["--distribute", "data-parallel"], "--distribute data-parallel runs on the jax backend, not tensorflow"),
+        (
+            ["--distribute", "data-parallel"],
+            "--distribute data-parallel runs on the jax backend, not tensorflow",
+        ),
         (["--cpu-devices", "2"], "need --distribute"),
-        (["--distribute", "mirrored", "--num-processes", "2", "--coordinator", "h:1"], "a job of several processes is --backend jax"),
+        (
+            ["--distribute", "mirrored", "--num-processes", "2", "--coordinator", "h:1"],
+            "a job of several processes is --backend jax",
+        ),
     ],
 )
-def test_options_that_do_not_go_together_are_usage_errors(argv: list[str], message: str, spec: Path, capsys: pytest.CaptureFixture[str]) -> None:
+def test_options_that_do_not_go_together_are_usage_errors(
+    argv: list[str], message: str, spec: Path, capsys: pytest.CaptureFixture[str]
+) -> None:
     assert main(["fit", str(spec), "--synthetic", "8", *argv]) == 2
     assert message in capsys.readouterr().err
