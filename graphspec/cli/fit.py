@@ -9,12 +9,14 @@ import sys
 from pathlib import Path
 from typing import Any
 
+from graphspec.cli import distributed
 from graphspec.cli.options import (
     add_backend,
     add_common,
     add_max_params,
     check_options,
     keras_output,
+    positive,
     save,
     use_backend,
 )
@@ -26,16 +28,6 @@ MANY = False
 
 EXIT_INTERRUPTED = 130
 """Ctrl-C: 128 + SIGINT, as shells report it."""
-
-
-def positive(text: str) -> int:
-    try:
-        value = int(text)
-    except ValueError:
-        value = 0
-    if value < 1:
-        raise argparse.ArgumentTypeError(f"expected a positive integer, got {text!r}")
-    return value
 
 
 def fraction(text: str) -> float:
@@ -88,7 +80,7 @@ def add_arguments(c: argparse.ArgumentParser) -> None:
     )
     _model_arguments(c)
     _output_arguments(c)
-    _distribute_arguments(c)
+    distributed.add_arguments(c)
 
 
 def _model_arguments(c: argparse.ArgumentParser) -> None:
@@ -125,42 +117,6 @@ def _output_arguments(c: argparse.ArgumentParser) -> None:
         "--plot-history",
         metavar="H.png",
         help="draw every loss and metric per epoch, train and validation (.png, .svg, .pdf)",
-    )
-
-
-def _distribute_arguments(c: argparse.ArgumentParser) -> None:
-    """Training on several devices or processes (docs/backends.md)."""
-    c.add_argument(
-        "--distribute",
-        choices=("mirrored", "data-parallel"),
-        help="mirrored: tf.distribute.MirroredStrategy over this machine's devices (GPUs where "
-        "present; tensorflow backend); data-parallel: keras.distribution.DataParallel over "
-        "every device of every process of the job (jax backend). --batch-size is the global batch",
-    )
-    c.add_argument(
-        "--cpu-devices",
-        type=positive,
-        metavar="N",
-        help="split the CPU into N logical devices (to try distribution without GPUs)",
-    )
-    c.add_argument(
-        "--coordinator",
-        metavar="HOST:PORT",
-        help="data-parallel job of several processes: process 0's address, the same for all",
-    )
-    c.add_argument(
-        "--num-processes", type=positive, default=1, metavar="N", help="processes in the job"
-    )
-    c.add_argument(
-        "--process-id", type=int, default=0, metavar="I", help="this process's number, 0 to N-1"
-    )
-    c.add_argument(
-        "--peer-timeout",
-        type=positive,
-        default=120,
-        metavar="S",
-        help="a job's processes wait S seconds for each other (to join, and for a peer that "
-        "stops answering) before failing (default 120)",
     )
 
 
@@ -220,7 +176,7 @@ def _run(args: argparse.Namespace, rep: Reporter) -> None:
         rep.report(checked.warnings)
         if rep.failed:
             return
-        session = _session(args, backend, checked.spec)
+        session = distributed.session(args, backend, checked.spec)
         history = _fit(args, checked, options["custom_objects"], rep, session)
     except GraphSpecError as e:
         rep.report(e.diagnostics)
@@ -236,30 +192,6 @@ def _run(args: argparse.Namespace, rep: Reporter) -> None:
             _write_history(args, history)
     finally:
         session.barrier()
-
-
-def _session(args: argparse.Namespace, backend: str, spec: Any) -> Any:
-    """This process's part in the run: the distribution options checked, devices set up."""
-    from graphspec.keras import distribute
-
-    job = distribute.Job(
-        args.distribute,
-        args.cpu_devices,
-        args.coordinator,
-        args.num_processes,
-        args.process_id,
-        args.peer_timeout,
-    )
-    settings = spec.fit
-    callbacks = [c.name for c in settings.callbacks] if settings is not None else []
-    validation = bool(args.validation_data or args.validation_split)
-    validation = validation or (settings is not None and settings.validation_split > 0)
-    distribute.check(job, backend, callbacks, validation)
-    session = distribute.Session(job)
-    line = session.start()
-    if line:
-        print(f"graphspec fit: {line}")
-    return session
 
 
 def _fit(
@@ -307,11 +239,11 @@ def _fit(
                 allowed=tuple(Path(p) for p in args.allow_path),
                 verbose=None if session.writes else 0,
             )
-        _distributed_end(session, model)
+        distributed.end(session, model)
         return history
     except GraphSpecError as e:
         if session.job.several:
-            _lost(session, e)
+            distributed.lost(session, e)
         raise
     except train.Interrupted as e:
         written = f"; -o {args.output} was not written" if args.output else ""
@@ -321,32 +253,6 @@ def _fit(
             f"{written}; checkpoints already written are kept whole",
         )
     return None
-
-
-def _distributed_end(session: Any, model: Any) -> None:
-    """Print the weights' checksum (equal on every process of a job), unset the distribution."""
-    from graphspec.keras.distribute import checksum
-
-    if session.job.mode is not None:
-        job = session.job
-        print(
-            f"graphspec fit: weights checksum {checksum(model)} "
-            f"(process {job.process_id} of {job.num_processes})"
-        )
-    session.finish()
-
-
-def _lost(session: Any, e: GraphSpecError) -> None:
-    from graphspec.keras.distribute import abandon
-
-    job = session.job
-    reason = e.diagnostics[0].message if e.diagnostics else str(e)
-    abandon(
-        f"graphspec fit: error: process {job.process_id} of {job.num_processes}: training "
-        f"stopped ({reason}); a peer process has most likely stopped or become unreachable, "
-        "so this one leaves now instead of waiting for it",
-        1,
-    )
 
 
 def _trainable_line(model: Any, args: argparse.Namespace) -> str:

@@ -56,6 +56,16 @@ def add_common(c: argparse.ArgumentParser) -> None:
     )
 
 
+def positive(text: str) -> int:
+    try:
+        value = int(text)
+    except ValueError:
+        value = 0
+    if value < 1:
+        raise argparse.ArgumentTypeError(f"expected a positive integer, got {text!r}")
+    return value
+
+
 def add_max_params(c: argparse.ArgumentParser) -> None:
     c.add_argument(
         "--max-params",
@@ -67,8 +77,8 @@ def add_max_params(c: argparse.ArgumentParser) -> None:
 
 
 BACKEND_HELP = (
-    "Keras's backend: tensorflow, jax or torch (default: KERAS_BACKEND, else tensorflow); "
-    "chosen before Keras is imported, and the same spec gives the same model on each"
+    "the Keras backend to build on (default: KERAS_BACKEND, else tensorflow), chosen before "
+    "Keras is imported; the same spec gives the same model on each"
 )
 
 

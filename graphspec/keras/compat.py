@@ -84,11 +84,16 @@ def allocate_declared(model: Any = None) -> None:
             v.trainable = False  # Keras's flag again (torch: requires_grad, as eagerly)
 
 
+def every_layer(model: Any) -> list[Any]:
+    """The model and every layer in it, nested models' layers too, each once."""
+    return list(model._flatten_layers(include_self=True, recursive=True))
+
+
 def _frozen_trainable(model: Any) -> list[Any]:
     """The weights that layers of `model` (nested ones too) hold as trainable, but that are
     not trainable now because their layer is frozen (`trainable=False`)."""
     found: dict[int, Any] = {}
-    for layer in model._flatten_layers(include_self=True, recursive=True):
+    for layer in every_layer(model):
         for v in layer._trainable_variables:
             if not v.trainable:
                 found.setdefault(id(v), v)

@@ -179,7 +179,7 @@ class Session:
         if self.strategy is not None:
             layers = [
                 layer
-                for layer in model._flatten_layers(include_self=False, recursive=True)
+                for layer in compat.every_layer(model)
                 if isinstance(layer, compat.keras().layers.BatchNormalization)
                 and not layer.synchronized
             ]

@@ -242,3 +242,19 @@ def test_options_that_do_not_go_together_are_usage_errors(
 ) -> None:
     assert main(["fit", str(spec), "--synthetic", "8", *argv]) == 2
     assert message in capsys.readouterr().err
+
+
+def test_a_job_of_several_processes_refuses_what_every_process_would_write() -> None:
+    from graphspec.keras.callbacks import RunError
+    from graphspec.keras.distribute import Job, check
+
+    job = Job("data-parallel", coordinator="127.0.0.1:1", num_processes=2)
+    with pytest.raises(RunError, match="CSVLogger writes files, which every process"):
+        check(job, "jax", ["EarlyStopping", "CSVLogger"], False)
+    with pytest.raises(RunError, match=r"validation .* is not offered for a job of several"):
+        check(job, "jax", [], True)
+    with pytest.raises(RunError, match="--process-id 2: choose 0 to 1"):
+        check(
+            Job("data-parallel", coordinator="h:1", num_processes=2, process_id=2), "jax", [], False
+        )
+    check(job, "jax", ["EarlyStopping"], False)  # nothing to refuse
