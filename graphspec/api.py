@@ -2,22 +2,24 @@
 
 from __future__ import annotations
 
-import contextlib
 from collections.abc import Mapping
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
 
-from graphspec.caps import DEFAULT_MAX_PARAMS
+from graphspec.caps import DEFAULT_MAX_PARAMS, paused_gc
 from graphspec.diagnostics import Diagnostic, GraphSpecError, SpecError, sorted_diagnostics
+from graphspec.diagnostics.suggest import bounded
 from graphspec.ir import Program
 from graphspec.keras import backend_rules, backends
 from graphspec.order import order
-from graphspec.resolve import Options, resolve
-from graphspec.resolve.resolver import resolve_partially
+from graphspec.resolve import Options, resolve_all
+from graphspec.resolve.depth import deep_graphs
 from graphspec.shapes import Inferred, Params, ShapeTree, infer
 from graphspec.syntax.document import Document
+from graphspec.syntax.lenient import LeftOut
 from graphspec.syntax.loader import load_file
+from graphspec.syntax.plain import document_from_data
 from graphspec.syntax.schema import Spec
 from graphspec.syntax.validate import validate, validate_leniently
 
@@ -47,14 +49,14 @@ def load(path: str | Path) -> Spec:
 def _document(spec: Spec) -> Document:
     doc = spec.document
     if doc is None:
-        doc = Document("<spec>", "", spec.model_dump(exclude_unset=True))
+        doc = document_from_data(spec.model_dump(exclude_unset=True))
     return doc
 
 
 def _as_document(source: str | Path | Mapping[str, Any]) -> Document:
     if isinstance(source, Mapping):
-        return Document("<spec>", "", dict(source))
-    return load_file(source)
+        return document_from_data(source, lenient=True)
+    return load_file(source, lenient=True)
 
 
 def check(
@@ -63,39 +65,20 @@ def check(
     custom_objects: Mapping[str, Any] | None = None,
     allow_paths: tuple[str | Path, ...] = (),
     allow_file_arguments: bool = False,
+    base_dir: str | Path | None = None,
     backend: str | None = None,
 ) -> Checked:
     """Load, validate, resolve and order a spec without building it (no TensorFlow), for
     `backend` (default: the imported Keras's, else KERAS_BACKEND, else tensorflow; what Keras
     lacks on it is an error, GS640).
 
-    Every problem found before building is reported together, in one SpecError."""
-    options = Options(
-        frozenset(custom_objects or ()), tuple(Path(p) for p in allow_paths), allow_file_arguments
-    )
-    early: list[Diagnostic] = []
-    set_aside: dict[str, set[str]] = {}
-    if isinstance(source, Spec):
-        spec = source
-    else:
-        spec, early, set_aside = validate_leniently(_as_document(source))
-    try:
-        program = order(resolve(spec, _document(spec), options, set_aside))
-    except SpecError as e:
-        # with entries set aside, "no output depends on this node" may be an artefact
-        later = [d for d in e.diagnostics if d.severity == "error" or not early]
-        raise SpecError(sorted_diagnostics([*early, *later])) from e
-    inferred = infer(program)
-    errors = [d for d in inferred.diagnostics if d.severity == "error"]
-    errors += backend_rules.problems(program, backends.chosen(backend))
-    program.warnings = sorted_diagnostics(
-        [*program.warnings, *(d for d in inferred.diagnostics if d.severity != "error")]
-    )
-    if early and not errors:
-        raise SpecError(early)
-    if errors:  # with earlier errors, warnings may be artefacts of entries set aside
-        raise SpecError(sorted_diagnostics([*early, *errors, *([] if early else program.warnings)]))
-    return Checked(spec, program, inferred.shapes, inferred.params)
+    Every problem found before building is reported together, in one SpecError. A spec
+    given as data (a mapping, or a Spec not loaded from a file) includes `spec:` files
+    relative to `base_dir`, and only from inside it; without `base_dir` it includes none."""
+    options = _options(custom_objects, allow_paths, allow_file_arguments, base_dir)
+    chosen = backends.chosen(backend)
+    with bounded(), paused_gc():
+        return _check(source, options, chosen)
 
 
 @dataclass
@@ -114,55 +97,98 @@ class Partial:
         return [d for d in self.diagnostics if d.severity == "error"]
 
 
+@dataclass
+class _Run:
+    spec: Spec
+    program: Program
+    inferred: Inferred
+    errors: list[Diagnostic]
+    warnings: list[Diagnostic]
+
+
+def _run(source: str | Path | Spec | Mapping[str, Any], options: Options, backend: str) -> _Run:
+    """Every stage before building, whatever the earlier ones found (what had errors is a
+    stand-in of unknown shape), and what `backend` lacks; SpecError only when a cap is passed."""
+    early: list[Diagnostic] = []
+    left = LeftOut()
+    if isinstance(source, Spec):
+        spec = source
+    else:
+        doc = _as_document(source)
+        spec, early, left = validate_leniently(doc)
+        early = [*doc.problems, *(d for d in early if not doc.spoils(d))]
+    doc = _document(spec)
+    try:
+        program, errors = resolve_all(spec, doc, options, left)
+    except SpecError as e:  # a cap passed: refused at once
+        raise SpecError(sorted_diagnostics([*early, *e.diagnostics])) from e
+    cycles, warnings = _ordered(program)
+    cycles += deep_graphs(program)
+    inferred = infer(program)
+    clean = not early and not errors  # else warnings and notes may be artefacts of them
+    shapes = [d for d in inferred.diagnostics if d.severity == "error"]
+    shapes += backend_rules.problems(program, backend)
+    found = [*early, *(d for d in [*errors, *cycles, *shapes] if not doc.spoils(d))]
+    warnings += [d for d in inferred.diagnostics if d.severity != "error"]
+    return _Run(spec, program, inferred, found, warnings if clean or not found else [])
+
+
+def _check(
+    source: str | Path | Spec | Mapping[str, Any], options: Options, backend: str
+) -> Checked:
+    run = _run(source, options, backend)
+    if run.errors:
+        raise SpecError(sorted_diagnostics([*run.errors, *run.warnings]))
+    run.program.warnings = sorted_diagnostics(run.warnings)
+    return Checked(run.spec, run.program, run.inferred.shapes, run.inferred.params)
+
+
 def check_partially(
     source: str | Path | Spec | Mapping[str, Any],
     *,
     custom_objects: Mapping[str, Any] | None = None,
     allow_paths: tuple[str | Path, ...] = (),
     allow_file_arguments: bool = False,
+    base_dir: str | Path | None = None,
     backend: str | None = None,
 ) -> Partial:
     """`check`, leniently, for views of invalid specs (`graphspec plot`): its diagnostics are
-    check's, and the program is what resolves of the spec. It raises only LoadError (a file
-    that cannot be read or parsed)."""
+    check's, and the program is what resolves of the spec (nodes with errors are stand-ins).
+    It raises only LoadError (a file that cannot be read or parsed)."""
+    options = _options(custom_objects, allow_paths, allow_file_arguments, base_dir)
+    chosen = backends.chosen(backend)
     try:
-        checked = check(
-            source,
-            custom_objects=custom_objects,
-            allow_paths=allow_paths,
-            allow_file_arguments=allow_file_arguments,
-            backend=backend,
-        )
-    except SpecError as e:
-        options = Options(
-            frozenset(custom_objects or ()),
-            tuple(Path(p) for p in allow_paths),
-            allow_file_arguments,
-        )
-        doc, program = _resolved_so_far(source, options)
-        inferred = infer(program) if program is not None else None
-        return Partial(doc, program, inferred, e.diagnostics)
-    doc = _document(checked.spec)
-    return Partial(doc, checked.program, infer(checked.program), checked.warnings)
+        with bounded(), paused_gc():
+            run = _run(source, options, chosen)
+    except SpecError as e:  # a cap passed: nothing to draw
+        doc = None if isinstance(source, Spec | Mapping) else _as_document(source)
+        return Partial(doc, None, None, e.diagnostics)
+    diagnostics = sorted_diagnostics([*run.errors, *run.warnings])
+    return Partial(_document(run.spec), run.program, run.inferred, diagnostics)
 
 
-def _resolved_so_far(
-    source: str | Path | Spec | Mapping[str, Any], options: Options
-) -> tuple[Document | None, Program | None]:
-    """An invalid spec's document, and its program as far as it resolves, ordered outside
-    its cycles."""
-    set_aside: dict[str, set[str]] = {}
-    doc = _document(source) if isinstance(source, Spec) else _as_document(source)
+def _options(
+    custom_objects: Mapping[str, Any] | None,
+    allow_paths: tuple[str | Path, ...],
+    allow_file_arguments: bool,
+    base_dir: str | Path | None,
+) -> Options:
+    return Options(
+        frozenset(custom_objects or ()),
+        tuple(Path(p) for p in allow_paths),
+        allow_file_arguments,
+        Path(base_dir) if base_dir is not None else None,
+    )
+
+
+def _ordered(program: Program) -> tuple[list[Diagnostic], list[Diagnostic]]:
+    """Order the program in place: (cycles, warnings); what is in no cycle is still ordered."""
     try:
-        spec = source if isinstance(source, Spec) else None
-        if spec is None:
-            spec, _, set_aside = validate_leniently(doc)
-        program, _ = resolve_partially(spec, _document(spec), options, set_aside)
-    except GraphSpecError:
-        return doc, None
-    with contextlib.suppress(SpecError):  # the nodes of a cycle are left out
         order(program)
-    return doc, program
+    except SpecError as e:
+        return e.errors, [d for d in e.diagnostics if d.severity != "error"]
+    warnings, program.warnings = program.warnings, []
+    return [], warnings
 
 
 def build(
@@ -172,6 +198,7 @@ def build(
     max_params: int = DEFAULT_MAX_PARAMS,
     allow_paths: tuple[str | Path, ...] = (),
     allow_file_arguments: bool = False,
+    base_dir: str | Path | None = None,
     backend: str | None = None,
 ) -> Any:
     """Build the spec's keras.Model: compiled when the spec has a loss or `compile:`.
@@ -186,6 +213,7 @@ def build(
         custom_objects=custom_objects,
         allow_paths=allow_paths,
         allow_file_arguments=allow_file_arguments,
+        base_dir=base_dir,
         backend=chosen,
     )
     from graphspec.keras.emit import emit

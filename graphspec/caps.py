@@ -2,6 +2,10 @@
 
 from __future__ import annotations
 
+import gc
+from collections.abc import Iterator
+from contextlib import contextmanager
+
 MAX_BYTES = 4 * 1024 * 1024
 """A spec file's size, in bytes."""
 
@@ -26,5 +30,32 @@ MAX_NODES = 50_000
 MAX_INCLUDES = 1_000
 """`spec:` files a spec may include in all, counting a file each time it is included."""
 
+MAX_INCLUDED_BYTES = 16 * 1024 * 1024
+"""The size of all the files a spec includes, each counted once (each is read once)."""
+
+MAX_SUBMODEL_DEPTH = 32
+"""How deep sub-models (`graph:` entries and `spec:` includes) may nest in one another."""
+
+MAX_BLOCK_DEPTH = 32
+"""How deep blocks may use blocks that use blocks…"""
+
+MAX_GRAPH_DEPTH = 800
+"""The longest chain of calls in one graph: Keras recurses once per layer of it to build or
+load a model, and Python's default recursion limit (1,000) leaves room for about 990."""
+
 DEFAULT_MAX_PARAMS = 10**9
 """The parameter budget of a model unless the caller gives another (--max-params)."""
+
+
+@contextmanager
+def paused_gc() -> Iterator[None]:
+    """Run a stage without Python's cyclic garbage collector: its passes over the many small
+    objects a large spec is made of grow with the heap, and made checking one superlinear
+    (40,000 nodes: 26 s instead of 6 s). What the stage leaves in cycles is collected after."""
+    was_enabled = gc.isenabled()
+    gc.disable()
+    try:
+        yield
+    finally:
+        if was_enabled:
+            gc.enable()

@@ -173,3 +173,28 @@ def test_random_graphs_check_or_raise_graphspec_error(
         return
     ids = [n.id for n in checked.program.graph.nodes]
     assert len(ids) == len(set(ids))
+
+
+def test_checking_runs_without_the_cyclic_garbage_collector(
+    write_spec: Callable[..., Path], monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """Its passes over a large spec's many small objects made checking superlinear; it is
+    paused for the check, and enabled again after (also when the check fails)."""
+    import gc
+
+    import graphspec.api
+
+    seen: list[bool] = []
+    resolve_all = graphspec.api.resolve_all
+
+    def spy(*args: Any) -> Any:
+        seen.append(gc.isenabled())
+        return resolve_all(*args)
+
+    monkeypatch.setattr(graphspec.api, "resolve_all", spy)
+    good = "graphspec: 1\ninputs: {x: {shape: [4]}}\nnodes: {d: {layer: Dense, units: 2, inputs: x}}\noutputs: [d]\n"
+    assert gc.isenabled()
+    graphspec.check(write_spec(good))
+    with pytest.raises(graphspec.GraphSpecError):
+        graphspec.check(write_spec(good.replace("Dense", "Dens")))
+    assert seen == [False, False] and gc.isenabled()

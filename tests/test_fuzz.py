@@ -316,7 +316,7 @@ class Final:
     def read(cls, path: Path) -> Final:
         size = path.stat().st_size
         try:
-            doc = load_file(path)
+            doc = load_file(path, lenient=True)  # as check reads it: what it can
         except GraphSpecError:
             return cls(None, Graph(None), {}, size)
         return cls(doc, Graph(doc.data), extents(doc), size)

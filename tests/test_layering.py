@@ -73,7 +73,7 @@ def _imported(*argv: str) -> set[str]:
         capture_output=True,
         text=True,
         cwd=ROOT,
-        timeout=120,
+        timeout=1800,
     )
     assert run.returncode == 0, run.stderr[-2000:]
     lines = [line.rsplit("|", 1)[-1] for line in run.stderr.splitlines() if "|" in line]

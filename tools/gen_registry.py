@@ -7,8 +7,9 @@ installed Keras (after upgrading).
     python tools/gen_registry.py --check-applications [NAME ...]   # application_layers.json
 
 The registry lets `graphspec validate` check layer names (keras.layers' and the layers
-keras.applications defines for itself), constructor keywords, call keywords, the names of
-losses, metrics, optimizers, activations and initializers, and the allowed keras.ops functions
+keras.applications defines for itself), constructor keywords (and the types of those whose
+default or docstring says it), call keywords, the names (and argument types) of losses,
+metrics, optimizers, activations and initializers, and the allowed keras.ops functions
 (graphspec/catalog/ops.py) with their signatures, without importing TensorFlow.
 application_layers.json holds every application's inner layers (tools/gen_application_layers.py).
 tests/catalog/ checks both still match Keras.
@@ -18,6 +19,7 @@ from __future__ import annotations
 
 import inspect
 import json
+import re
 import sys
 from pathlib import Path
 from typing import Any
@@ -33,6 +35,82 @@ from graphspec.catalog.ops import ALLOWED  # noqa: E402
 def _bools(fn: Any) -> list[str]:
     """Keyword arguments whose default is True or False."""
     return [n for n, p in inspect.signature(fn).parameters.items() if isinstance(p.default, bool)]
+
+
+_DOC_TYPES = (
+    (re.compile(r"(optional\W*)?(a |an |the )?(python )?(bool|boolean)s?\b"), "bool"),
+    (
+        re.compile(
+            r"(optional\W*)?(a |an |the )?(positive |non-negative |strictly positive )?"
+            r"(python )?(int|integer)s?\b"
+        ),
+        "int",
+    ),
+    (
+        re.compile(
+            r"(optional\W*)?(a |an |the )?(positive |non-negative )?(python )?"
+            r"(float|floating[- ]point)s?\b"
+        ),
+        "float",
+    ),
+    (re.compile(r"(optional\W*)?(a |an |the )?(python )?(str|string)s?\b"), "str"),
+)
+"""How Keras's docstrings start an argument's description with its type (`units: Positive
+integer, …`, `filters: int, …`, `rate: Float between 0 and 1`)."""
+
+_OBJECT_WORDS = re.compile(r"\b(function|callable|instance)\b")
+"""Words by which a docstring says an argument takes a Python object, not plain data."""
+
+
+def _documented(cls: type) -> dict[str, str]:
+    """Each argument's description in the class's docstring (its `Args:` section)."""
+    doc = inspect.getdoc(cls) or ""
+    found: dict[str, str] = {}
+    section = re.search(r"^(Args|Arguments):\n((?:[ \t]+.*\n?|\n)*)", doc, re.M)
+    if section is None:
+        return found
+    current = None
+    for line in section.group(2).splitlines():
+        m = re.match(r"^    (\w+)(?: \([^)]*\))?: ?(.*)$", line)
+        if m:
+            current = m.group(1)
+            found[current] = m.group(2)
+        elif current and line.startswith("        "):
+            found[current] += " " + line.strip()
+    return found
+
+
+def _kind(default: Any) -> str | None:
+    """The type an argument's default has, as the registry names it."""
+    if isinstance(default, bool):
+        return "bool"
+    if isinstance(default, int):
+        return "int"
+    if isinstance(default, float):
+        return "float"
+    if isinstance(default, str):
+        return "str"
+    return None
+
+
+def argument_types(cls: type, fn: Any, objects: bool = False) -> dict[str, str]:
+    """Each argument's type, from its default, else from the docstring's first words (else
+    unknown, and left out): `bool`, `int`, `float`, `str`; with `objects`, `object` for a
+    required argument documented as a function, a callable or an instance."""
+    docs = _documented(cls)
+    types: dict[str, str] = {}
+    for name, p in inspect.signature(fn).parameters.items():
+        if name == "self" or p.kind in (p.VAR_POSITIONAL, p.VAR_KEYWORD):
+            continue
+        kind = _kind(p.default) if p.default is not p.empty else None
+        text = docs.get(name, "").strip().lower()
+        if kind is None:
+            kind = next((k for pattern, k in _DOC_TYPES if pattern.match(text)), None)
+        if kind is None and objects and p.default is p.empty and _OBJECT_WORDS.search(text):
+            kind = "object"
+        if kind is not None:
+            types[name] = kind
+    return types
 
 
 def _params(fn: Any) -> tuple[list[str], list[str], list[str], bool, bool]:
@@ -68,11 +146,19 @@ def layer_entry(cls: type, base: type) -> dict[str, Any]:
         _, kw, _, _, varkw = _params(parent.__init__)
         names += [k for k in kw if k not in names]
         bools += [k for k in _bools(parent.__init__) if k not in bools and k in kw]
-    names += [k for k in ("input_dim", "input_shape") if k not in names]
+    ignored = [k for k in ("input_dim", "input_shape") if k not in names]
+    names += ignored  # Keras's Layer takes them, and a functional model ignores them
     call_pos, call_kw, call_req, _, call_varkw = _params(cls.call)
+    types = argument_types(cls, cls.__init__)
+    for parent in cls.__mro__[1:]:
+        if issubclass(parent, base) and "__init__" in vars(parent):
+            inherited = argument_types(parent, parent.__init__)
+            types.update({k: v for k, v in inherited.items() if k in names and k not in types})
     return {
         "positional": positional,
         "keywords": names,
+        "types": dict(sorted(types.items())),
+        "ignored": ignored,
         "bools": bools,
         "required": required,
         "varargs": varargs,
@@ -184,8 +270,24 @@ def registry() -> dict[str, Any]:
             _, keyword, required, _, _ = _params(obj)
             apps[name] = {"keywords": keyword, "required": required}
     functions = [n for n in dir(keras.ops) if inspect.isfunction(getattr(keras.ops, n))]
+    objects = {
+        kind: {
+            name: argument_types(obj, obj.__init__, objects=True)
+            for name, obj in sorted(module.ALL_OBJECTS_DICT.items())
+            if isinstance(obj, type)
+        }
+        for kind, module in (
+            ("losses", losses),
+            ("metrics", metrics),
+            ("optimizers", optimizers),
+            ("initializers", initializers),
+            ("regularizers", regularizers),
+            ("constraints", constraints),
+        )
+    }
     return {
         "keras_version": keras.__version__,
+        "object_arguments": objects,
         "layers": layers,
         "applications": apps,
         "losses": sorted(losses.ALL_OBJECTS_DICT),

@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 import json
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from functools import cache
 from importlib import resources
 from typing import Any
@@ -50,6 +50,10 @@ class LayerInfo:
     call_varkw: bool
     module: str | None = None
     """Where keras.applications defines a layer Keras does not export (LayerScale, …)."""
+    types: dict[str, str] = field(default_factory=dict)
+    """Argument → `int`, `float`, `bool` or `str`, where its default or docstring says it."""
+    ignored: tuple[str, ...] = ()
+    """Keywords Keras's Layer takes and a functional model ignores (`input_shape`)."""
 
 
 @cache
@@ -89,6 +93,8 @@ def layer(name: str, custom: frozenset[str] = frozenset()) -> LayerInfo | None:
         tuple(entry["call_required"]),
         entry["call_varkw"],
         entry.get("module"),
+        dict(entry.get("types", {})),
+        tuple(entry.get("ignored", ())),
     )
 
 
@@ -137,3 +143,11 @@ def kind_of_keyword(keyword: str) -> str | None:
         if keyword.endswith(suffix):
             return kind
     return None
+
+
+def argument_types(kind: str, name: str) -> dict[str, str]:
+    """The argument types Keras's signature or docstring gives the loss, metric or optimizer
+    class `name` (`int`, `float`, `bool`, `str`; `object`: a Python object no spec can
+    write); empty when unknown (a function, an unlisted name)."""
+    known: dict[str, dict[str, str]] = data().get("object_arguments", {}).get(kind, {})
+    return known.get(name) or known.get(name.lower()) or {}

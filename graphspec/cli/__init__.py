@@ -5,10 +5,17 @@ from __future__ import annotations
 import contextlib
 import sys
 from collections.abc import Sequence
-from pathlib import Path
 
 from graphspec.cli.parser import COMMANDS, parser
-from graphspec.cli.report import EXIT_INVALID, EXIT_OK, EXIT_USAGE, Reporter, UsageError
+from graphspec.cli.report import (
+    EXIT_INVALID,
+    EXIT_OK,
+    EXIT_USAGE,
+    Reporter,
+    UsageError,
+    spec_file,
+)
+from graphspec.diagnostics.text import printable
 
 
 def main(argv: Sequence[str] | None = None) -> int:
@@ -27,12 +34,11 @@ def main(argv: Sequence[str] | None = None) -> int:
     rep = Reporter(sys.stdout if as_json else sys.stderr, args.strict, not args.no_source, fmt)
     try:
         for spec in getattr(args, "specs", None) or ([args.spec] if "spec" in args else []):
-            if not Path(spec).is_file():
-                raise UsageError(f"no such spec file: {spec}")
+            spec_file(spec)
         with contextlib.redirect_stdout(sys.stderr) if as_json else contextlib.nullcontext():
             COMMANDS[args.command].run(args, rep)
     except UsageError as e:
-        print(f"graphspec {args.command}: error: {e}", file=sys.stderr)
+        print(printable(f"graphspec {args.command}: error: {e}"), file=sys.stderr)
         return EXIT_USAGE
     rep.finish()
     return EXIT_INVALID if rep.failed else EXIT_OK

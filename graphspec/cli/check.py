@@ -22,7 +22,7 @@ def run(args: argparse.Namespace, rep: Reporter) -> None:
     from graphspec.keras.expect import check_expect
 
     use_backend(args)
-    for spec in args.specs:
+    for spec in args.specs:  # each one checked and reported, whatever the others gave
         found = built(spec, args, rep)
         if found is None:
             continue
@@ -33,4 +33,4 @@ def run(args: argparse.Namespace, rep: Reporter) -> None:
         except GraphSpecError as e:
             rep.report(e.diagnostics)
         else:
-            print(f"{spec}: ok ({model.count_params():,} parameters)")
+            rep.say(f"{spec}: ok ({model.count_params():,} parameters)")

@@ -146,8 +146,7 @@ def built(spec: str, args: argparse.Namespace, rep: Reporter) -> tuple[Any, Any]
     options = check_options(args)
     try:
         checked = check(spec, **options)
-        rep.report(checked.warnings)
-        if rep.failed:
+        if rep.report(checked.warnings):  # this spec's own warnings, under --strict
             return None
         return checked, emit(checked.program, options["custom_objects"], args.max_params)
     except GraphSpecError as e:
@@ -176,4 +175,4 @@ def save(model: Any, out: Path, spec: str, rep: Reporter) -> None:
     except SaveError as e:
         rep.report([Diagnostic(f"{e} ({out} is unchanged)", spec, code=codes.CANNOT_SAVE)])
         return
-    print(f"saved {out}")
+    rep.say(f"saved {out}")

@@ -57,6 +57,12 @@ NOT_UTF8 = Code("GS111", "not UTF-8", "A spec file is UTF-8 text.")
 INTEGER_OUT_OF_RANGE = Code(
     "GS112", "integer out of range", "Integers are at most 2^63 - 1, either sign."
 )
+NOT_PLAIN_DATA = Code(
+    "GS113", "not plain data", "A spec given as data holds a value YAML could not have written."
+)
+DATA_REFERS_TO_ITSELF = Code(
+    "GS114", "data refers to itself", "A spec given as data contains itself (no YAML can)."
+)
 
 # ---- schema -------------------------------------------------------------------------------------
 NOT_A_SPEC = Code("GS201", "not a spec", "The document is not a mapping (empty, a list, a scalar).")
@@ -87,6 +93,12 @@ OUTPUT_LISTED_TWICE = Code(
 )
 MALFORMED_KERAS_NAME = Code(
     "GS215", "malformed Keras name", "A Keras name or `{name: …, <keyword arguments>}`."
+)
+NON_FINITE_NUMBER = Code(
+    "GS216", "not a finite number", "NaN, or an infinity where a finite number is needed."
+)
+CONTROL_CHARACTER = Code(
+    "GS217", "control character", "A name holds a control character (ESC, CR, a newline…)."
 )
 OP_ARGUMENT_NOT_CONSTANT = Code(
     "GS230",
@@ -204,6 +216,18 @@ INCLUDE_OUTSIDE = Code(
 )
 NO_SUCH_INCLUDE = Code("GS347", "no such include", "`spec:` names a file that does not exist.")
 INCLUDE_LOOP = Code("GS348", "include loop", "Spec files include each other in a loop.")
+UNUSABLE_INCLUDE_PATH = Code(
+    "GS349", "unusable include path", "A NUL, a path too long, a loop of symbolic links."
+)
+INCLUDE_WITHOUT_BASE = Code(
+    "GS350", "include without a directory", "A spec given as data includes without base_dir."
+)
+LAYER_INPUT_SHAPE = Code(
+    "GS351", "input shape on a layer", "Keras ignores a layer's input_shape in a model."
+)
+WRONG_ARGUMENT_TYPE = Code(
+    "GS352", "wrong argument type", "An argument's value is not of the type Keras's default is."
+)
 UNKNOWN_OP = Code("GS360", "unknown op", "No keras.ops function of that name is on the allow-list.")
 REFUSED_OP = Code(
     "GS361", "refused op", "A keras.ops function that is not a pure function of its tensor inputs."
@@ -275,6 +299,16 @@ TOO_MANY_NODES = Code(
 TOO_MANY_INCLUDES = Code(
     "GS409", "too many includes", "A spec includes `spec:` files over 1,000 times in all."
 )
+TOO_MUCH_INCLUDED_TEXT = Code(
+    "GS410", "too much included text", "The files a spec includes hold over 16 MiB in all."
+)
+SUBMODELS_TOO_DEEP = Code(
+    "GS411", "sub-models too deep", "Sub-models nest in one another over 32 deep."
+)
+BLOCKS_TOO_DEEP = Code("GS412", "blocks too deep", "Blocks use blocks over 32 deep.")
+GRAPH_TOO_DEEP = Code(
+    "GS413", "graph too deep", "A chain of over 800 layers: Keras would run out of recursion."
+)
 
 # ---- static shapes (graphspec/shapes/) ---------------------------------------------------------
 INPUTS_DO_NOT_MATCH = Code(
@@ -307,6 +341,11 @@ PARAMETER_BUDGET = Code(
 )
 CANNOT_SAVE = Code(
     "GS608", "cannot save", "Keras could not save the built model; the output is unchanged."
+)
+KERAS_REFUSED_TRAINING_OBJECT = Code(
+    "GS609",
+    "Keras refused a training object",
+    "An optimizer, loss or metric Keras cannot make or use on the model's outputs.",
 )
 
 # fit (graphspec/keras/train.py)

@@ -7,6 +7,7 @@ from dataclasses import KW_ONLY, dataclass, replace
 from typing import Any, Literal
 
 from graphspec.diagnostics.codes import Code
+from graphspec.diagnostics.text import lines, printable, source_line
 
 Severity = Literal["error", "warning", "note"]
 """Errors fail a run; warnings fail it under --strict; notes never do."""
@@ -75,29 +76,48 @@ class Diagnostic:
 
     @property
     def text(self) -> str:
-        """The message as printed: the chain of block uses, then the message itself."""
-        return "".join(f"{use} → " for use in self.uses) + self.message
+        """The message as printed: the chain of block uses (a long one shortened), then the
+        message itself."""
+        uses = [str(u) for u in self.uses]
+        if len(uses) > 6:
+            uses = [*uses[:2], f"… {len(uses) - 4} more uses …", *uses[-2:]]
+        return "".join(f"{use} → " for use in uses) + self.message
 
-    def format(self, source: str | None = None) -> str:
+    def notes(self) -> list[str]:
+        """How the file was reached (`included from FILE:LINE`), a long chain shortened."""
+        notes = [str(i) for i in self.included_from]
+        if len(notes) > 4:
+            notes = [*notes[:2], f"… {len(notes) - 3} more inclusions …", notes[-1]]
+        return notes
+
+    def format(self, source: str | Sequence[str] | None = None) -> str:
         """`FILE:LINE:COL: error: MESSAGE [CODE]`, then the source line with the offending span
-        underlined (`^~~~`) when given, then the hint on a line of its own."""
+        underlined (`^~~~`) when given (the file's text, or its lines: text.lines), then the
+        hint on a line of its own. Control characters are shown escaped, wherever they come
+        from (a spec's values, a file name, a message of Keras's)."""
         where = f"{self.file}:{self.line}:{self.column}" if self.line else self.file
+        if not self.line and self.path:  # a spec given as data: no lines, a path
+            where += " at " + "".join(f"[{p!r}]" for p in self.path)
         text = f"{where}: {self.severity}: {self.text}"
         if self.included_from:
-            text += f" ({', '.join(map(str, self.included_from))})"
-        text += f" [{self.code}]"
-        if source is not None and self.line:
-            lines = source.splitlines()
-            if 0 < self.line <= len(lines):
-                text += f"\n    {lines[self.line - 1]}\n    {self.caret()}"
+            text += f" ({', '.join(self.notes())})"
+        text = printable(text) + f" [{self.code}]"
+        all_lines = lines(source) if isinstance(source, str) else source
+        if all_lines is not None and 0 < self.line <= len(all_lines):
+            raw = all_lines[self.line - 1]
+            text += f"\n    {source_line(raw)}\n    {self.caret(raw)}"
         if self.hint:
-            text += f"\n    hint: {self.hint}"
+            text += f"\n    hint: {printable(self.hint)}"
         return text
 
-    def caret(self) -> str:
-        """`^` under the column, `~` under the rest of the span when it ends on the same line."""
-        width = self.end_column - self.column if self.end_line == self.line else 0
-        return " " * max(self.column - 1, 0) + "^" + "~" * max(width - 1, 0)
+    def caret(self, raw: str = "") -> str:
+        """`^` under the column, `~` under the rest of the span when it ends on the same line
+        (counted on the line as printed: `raw` with its control characters escaped)."""
+        start = max(self.column - 1, 0)
+        end = self.end_column - 1 if self.end_line == self.line else start + 1
+        before = len(source_line(raw[:start])) + max(start - len(raw), 0)
+        width = len(source_line(raw[start:end])) if raw[start:end] else end - start
+        return " " * before + "^" + "~" * max(width - 1, 0)
 
     def to_json(self) -> dict[str, Any]:
         """The fields `--format json` prints; unknown positions and absent hints are null."""

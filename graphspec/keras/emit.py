@@ -7,7 +7,15 @@ from typing import Any
 
 from graphspec.caps import DEFAULT_MAX_PARAMS
 from graphspec.catalog import registry
-from graphspec.diagnostics import BuildError, Code, codes, suggest
+from graphspec.diagnostics import (
+    BuildError,
+    Code,
+    Diagnostic,
+    SpecPath,
+    codes,
+    sorted_diagnostics,
+    suggest,
+)
 from graphspec.ir import (
     ApplicationIR,
     GraphIR,
@@ -23,7 +31,7 @@ from graphspec.ir import (
 )
 from graphspec.keras import compat
 from graphspec.keras.budget import count_declared, over_budget
-from graphspec.keras.compile import compile_model
+from graphspec.keras.compile import TrainingObjectError, TrainingObjectErrors, compile_model
 
 _MODULES = {
     "initializers": "initializers",
@@ -59,8 +67,15 @@ class Emitter:
         self.custom = dict(custom_objects)
         self.built: dict[str, Any] = {}
 
-    def fail(self, origin: Origin, message: str, cause: BaseException, code: Code) -> BuildError:
-        error = BuildError(origin.diagnostic(message, code=code))
+    def fail(
+        self,
+        origin: Origin,
+        message: str,
+        cause: BaseException,
+        code: Code,
+        path: SpecPath | None = None,
+    ) -> BuildError:
+        error = BuildError(origin.diagnostic(message, code=code, path=path))
         error.__cause__ = cause
         return error
 
@@ -72,8 +87,8 @@ class Emitter:
             return self.layer(v, f"{owner}_{key}")
         if isinstance(v, Named):
             return self.named(v)
-        if isinstance(v, list):
-            return [self.value(x, owner, key) for x in v]
+        if isinstance(v, list):  # a list of layers: each named by its place
+            return [self.value(x, owner, f"{key}_{i}") for i, x in enumerate(v)]
         return v
 
     def named(self, n: Named) -> Any:
@@ -316,7 +331,9 @@ def emit(
     compat.allocate_declared(model)
     if program.compile is not None:
         try:
-            compile_model(emitter.named, model, program.compile)
+            compile_model(emitter.named, model, program.compile, emitter.keras)
+        except TrainingObjectErrors as e:
+            raise BuildError(sorted_diagnostics(refused(program, x) for x in e.errors)) from e
         except Exception as e:
             origin = (
                 Origin(program.graph.origin.doc, ("compile",))
@@ -327,3 +344,25 @@ def emit(
                 origin, f"Keras refused to compile: {_short(e)}", e, codes.KERAS_REFUSED_TO_COMPILE
             ) from e
     return model
+
+
+def refused(program: Program, e: TrainingObjectError) -> Diagnostic:
+    """The diagnostic of an optimizer, loss or metric Keras could not make or use."""
+    origin, path = written_at(program, e.named)
+    message = (
+        f"{e.what}: {_short(e.cause)}" if str(e.cause) else f"{e.what} ({type(e.cause).__name__})"
+    )
+    return origin.diagnostic(message, path=path, code=codes.KERAS_REFUSED_TRAINING_OBJECT)
+
+
+def written_at(program: Program, n: Named) -> tuple[Origin, SpecPath]:
+    """Where the optimizer, loss or metric `n` was written: on its output, else in `compile:`."""
+    for o in program.graph.outputs:
+        if o.loss is n:
+            return o.origin, (*o.origin.path, "loss")
+        for i, m in enumerate(o.metrics):
+            if m is n:
+                return o.origin, (*o.origin.path, "metrics", i)
+    doc = program.graph.origin.doc if program.graph.origin else program.graph.outputs[0].origin.doc
+    key = {"optimizers": "optimizer", "losses": "loss", "metrics": "metrics"}[n.kind]
+    return Origin(doc, ("compile", key)), ("compile", key)

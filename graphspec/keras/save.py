@@ -20,12 +20,23 @@ def keras_target(target: str | Path) -> Path:
     return path
 
 
+def build_optimizer(model: Any) -> None:
+    """Create the optimizer's variables (its slots, zero) before saving. Loading a compiled
+    model builds its optimizer (`Model.compile_from_config`) and then loads the saved
+    optimizer variables into it; saved unbuilt (only `iterations` and `learning_rate`), their
+    count differs and Keras warns "Skipping variable loading for optimizer" and loads none."""
+    optimizer = getattr(model, "optimizer", None)
+    if optimizer is not None and not optimizer.built and getattr(model, "built", False):
+        optimizer.build(model.trainable_variables)
+
+
 def save_model(model: Any, target: str | Path) -> Path:
     """Save `model` to `target` (a .keras file) atomically and return the path.
 
     OSError (the directory cannot be written, the disk is full…) propagates as is; anything
     Keras raises while serializing becomes SaveError. Either way the target is unchanged."""
     target = keras_target(target)
+    build_optimizer(model)
 
     from graphspec.keras.compat import no_tensorflow_probe
 

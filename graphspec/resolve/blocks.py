@@ -7,10 +7,11 @@ from typing import Any
 
 from pydantic import ValidationError
 
-from graphspec.caps import MAX_NODES
+from graphspec.caps import MAX_BLOCK_DEPTH, MAX_NODES
 from graphspec.diagnostics import BlockUse, Diagnostic, Problem, SpecPath, codes, suggest
 from graphspec.ir import Origin
 from graphspec.resolve.context import Context
+from graphspec.resolve.nodes import placeholder
 from graphspec.resolve.scope import (
     Binding,
     BlockDef,
@@ -21,28 +22,33 @@ from graphspec.resolve.scope import (
     Pending,
     Site,
 )
+from graphspec.resolve.unchecked import INVALID
+from graphspec.syntax.lenient import LeftOut, prune_fields
 from graphspec.syntax.schema import Node
 from graphspec.syntax.template import substitute
 from graphspec.syntax.validate import schema_diagnostics
 
 
 def block_node(ctx: Context, site: Site) -> None:
+    """Expand a block at its use; a use that cannot expand is a placeholder, its inputs checked."""
     node, body, origin, path = site.node, site.body, site.origin, site.path
     assert node.block is not None
     bdef = body.scope.find_block(node.block)
     if bdef is None and node.block in ctx.broken_blocks:
-        return  # set aside: its definition's errors are reported
+        return placeholder(ctx, site)  # set aside: its definition's errors are reported
     if bdef is None:
-        hint = suggest(node.block, body.scope.visible("blocks"))
-        if body.scope.find_shared(node.block):
-            hint = f": '{node.block}' is a shared entry; write `use: {node.block}`"
+        unknown_block(ctx, site, node.block)
+        return placeholder(ctx, site)
+    if len(body.chain) >= MAX_BLOCK_DEPTH:
         ctx.error(
             origin,
-            f"unknown block '{node.block}'{hint}",
+            f"blocks use blocks more than {MAX_BLOCK_DEPTH} deep here "
+            f"({' → '.join([*body.chain[:3], '…', *body.chain[-2:], bdef.id])}; "
+            "a cap of graphspec's)",
             (*path, "block"),
-            code=codes.UNKNOWN_BLOCK,
+            code=codes.BLOCKS_TOO_DEEP,
         )
-        return
+        return placeholder(ctx, site)
     if bdef.id in body.chain:
         chain = " → ".join([*body.chain, bdef.id])
         ctx.error(
@@ -51,11 +57,9 @@ def block_node(ctx: Context, site: Site) -> None:
             (*path, "block"),
             code=codes.BLOCK_USES_ITSELF,
         )
-        return
+        return placeholder(ctx, site)
     params = block_params(ctx, bdef, node, origin, path)
     formals = block_formals(ctx, bdef, node, body, origin, path)
-    if params is None or formals is None:
-        return
     if node.repeat is not None and (len(bdef.block.inputs) != 1 or len(bdef.block.outputs) != 1):
         ctx.error(
             origin,
@@ -66,8 +70,24 @@ def block_node(ctx: Context, site: Site) -> None:
             key=True,
             code=codes.REPEAT_OF_MULTI_PORT_BLOCK,
         )
-        return
+        return placeholder(ctx, site)
+    if params is None or formals is None:
+        return placeholder(ctx, site)
     site.bind(copies(ctx, site, bdef, params, formals))
+    for formal in formals.values():  # each reference given is checked, used inside or not
+        site.warm(formal)
+
+
+def unknown_block(ctx: Context, site: Site, name: str) -> None:
+    hint = suggest(name, site.body.scope.visible("blocks"))
+    if site.body.scope.find_shared(name):
+        hint = f": '{name}' is a shared entry; write `use: {name}`"
+    ctx.error(
+        site.origin,
+        f"unknown block '{name}'{hint}",
+        (*site.path, "block"),
+        code=codes.UNKNOWN_BLOCK,
+    )
 
 
 def copies(
@@ -99,6 +119,7 @@ def copies(
         expand(ctx, bdef, params, inner, site.pending)
         check_block_outputs(ctx, bdef, inner)
         value = BlockValue(inner, list(bdef.block.outputs), origin)
+        site.warm(value)
     assert value is not None
     return value
 
@@ -120,7 +141,6 @@ def block_params(
 ) -> dict[str, Any] | None:
     declared = bdef.block.params or {}
     given = node.kwargs
-    ok = True
     for k in given:
         if k not in declared:
             ctx.error(
@@ -131,7 +151,6 @@ def block_params(
                 key=True,
                 code=codes.UNKNOWN_BLOCK_PARAMETER,
             )
-            ok = False
     missing = [k for k, v in declared.items() if v is None and k not in given]
     if missing:
         ctx.error(
@@ -142,8 +161,9 @@ def block_params(
             path,
             code=codes.MISSING_BLOCK_PARAMETER,
         )
-        ok = False
-    return {**declared, **given} if ok else None
+    if missing:
+        return None
+    return {**declared, **{k: v for k, v in given.items() if k in declared}}
 
 
 def block_formals(
@@ -178,7 +198,7 @@ def expand(
             )
             continue
         body.locals[nid] = Broken(origin)  # replaced when the node resolves
-        problems: list[Diagnostic] = []
+        problems: list[tuple[SpecPath, Diagnostic]] = []
         data = substitute(raw, params, partial(_report, problems, origin, path))
         node = block_inner_node(ctx, data, bdef, path, origin, problems)
         if node is not None:
@@ -191,25 +211,46 @@ def block_inner_node(
     bdef: BlockDef,
     path: SpecPath,
     origin: Origin,
-    problems: list[Diagnostic],
+    problems: list[tuple[SpecPath, Diagnostic]],
 ) -> Node | None:
-    if problems:
-        ctx.report(problems)
+    """An inner node after substitution, each field on its own: a keyword argument that did
+    not substitute is INVALID; an invalid `repeat` or `call` is left out (the node's value
+    is then unknown); None when the node itself cannot be read."""
+    ctx.report(d for _, d in problems)
+    if any(not rel or rel[0] in Node.model_fields for rel, _ in problems):
         return None
+    for rel, _ in problems:
+        _put(data, rel, INVALID)
     try:
         return Node.model_validate(data)
     except ValidationError as e:
         ctx.report(
             origin.adopt(d) for d in schema_diagnostics(bdef.doc, e, path, data, label=False)
         )
-        return None
+        pruned = prune_fields(data, e, "nodes")
+        if pruned is None:
+            return None
+        if pruned[1]:
+            ctx.left_out.setdefault(bdef.doc.file, LeftOut()).tainted.add(path)
+        return Node.model_validate(pruned[0])
+
+
+def _put(data: Any, rel: SpecPath, value: Any) -> None:
+    for part in rel[:-1]:
+        data = data[part]
+    data[rel[-1]] = value
 
 
 def _report(
-    problems: list[Diagnostic], origin: Origin, path: SpecPath, rel: SpecPath, e: Problem
+    problems: list[tuple[SpecPath, Diagnostic]],
+    origin: Origin,
+    path: SpecPath,
+    rel: SpecPath,
+    e: Problem,
 ) -> None:
     """A substitution problem, located at the value inside the block's definition."""
-    problems.append(origin.diagnostic(str(e), path=(*path, *rel), code=e.code, hint=e.hint))
+    diagnostic = origin.diagnostic(str(e), path=(*path, *rel), code=e.code, hint=e.hint)
+    problems.append((rel, diagnostic))
 
 
 Pairs = list[tuple[str, Any, SpecPath]]

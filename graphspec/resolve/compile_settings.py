@@ -8,6 +8,7 @@ from graphspec.diagnostics import SpecPath, codes, suggest
 from graphspec.ir import CompileIR, Named, Origin, OutputIR
 from graphspec.resolve import layers
 from graphspec.resolve.context import Context
+from graphspec.resolve.outputs import written
 from graphspec.syntax.document import Document
 from graphspec.syntax.schema import Spec
 
@@ -28,7 +29,8 @@ def compile_settings(
         base,
         ("compile", "optimizer"),
     )
-    names = [o.id for o in outputs]
+    data = doc.data if isinstance(doc.data, dict) else {}
+    names = written(data.get("outputs"))  # as written: an output with errors is still one
     loss = _loss(ctx, settings, outputs, doc, names)
     weights = {o.id: o.loss_weight for o in outputs if o.loss_weight is not None}
     for k, w in ((settings.loss_weights or {}) if settings else {}).items():
@@ -44,7 +46,7 @@ def compile_settings(
 
 
 def _loss(
-    ctx: Context, settings: Any, outputs: list[OutputIR], doc: Document, names: list[str]
+    ctx: Context, settings: Any, outputs: list[OutputIR], doc: Document, names: list[str] | None
 ) -> Named | dict[str, Named] | None:
     """The model-wide loss, Keras's dict form by output id, or the per-output losses; never
     both a model-wide and a per-output loss."""
@@ -78,7 +80,7 @@ def _loss(
 
 
 def _metrics(
-    settings: Any, outputs: list[OutputIR], ctx: Context, doc: Document, names: list[str]
+    settings: Any, outputs: list[OutputIR], ctx: Context, doc: Document, names: list[str] | None
 ) -> dict[str, list[Named]]:
     base = Origin(doc, ("compile",))
     model_wide = settings.metrics if settings is not None else []
@@ -86,7 +88,7 @@ def _metrics(
     if isinstance(model_wide, dict):
         for k, ms in model_wide.items():
             if _is_output(k, names, ctx, doc, ("compile", "metrics")):
-                per[k] += [
+                per[k] = per.get(k, []) + [
                     layers.named(ctx, "metrics", m, base, ("compile", "metrics", k, i))
                     for i, m in enumerate(ms)
                 ]
@@ -100,8 +102,10 @@ def _metrics(
     return {k: v for k, v in per.items() if v}
 
 
-def _is_output(key: str, names: list[str], ctx: Context, doc: Document, where: SpecPath) -> bool:
-    if key in names:
+def _is_output(
+    key: str, names: list[str] | None, ctx: Context, doc: Document, where: SpecPath
+) -> bool:
+    if names is None or key in names:  # None: the outputs themselves are invalid
         return True
     ctx.report(
         [

@@ -10,12 +10,13 @@ from __future__ import annotations
 from collections.abc import Iterable
 from dataclasses import dataclass
 from pathlib import Path
-from typing import Protocol
+from typing import Any, Protocol
 
 from graphspec.diagnostics import Code, Diagnostic, SpecPath
 from graphspec.ir import GraphIR, Origin
 from graphspec.resolve.scope import Body, Lookup, Pending, Scope
 from graphspec.syntax.document import Document
+from graphspec.syntax.lenient import LeftOut
 from graphspec.syntax.schema import Graph, Node
 
 
@@ -26,6 +27,8 @@ class Options:
     custom_objects: frozenset[str] = frozenset()
     allow_paths: tuple[Path, ...] = ()
     allow_file_arguments: bool = False
+    base_dir: Path | None = None
+    """Where a spec given as data (no file) includes `spec:` files from; None: it includes none."""
 
 
 class Context(Lookup, Protocol):
@@ -38,6 +41,8 @@ class Context(Lookup, Protocol):
     """The chain of spec files being resolved, outermost first (include loops)."""
     broken_blocks: set[str]
     """Blocks set aside because their definitions failed validation."""
+    left_out: dict[str, LeftOut]
+    """What validation left out of each document (by file): references to it add no error."""
 
     def error(
         self,
@@ -54,8 +59,18 @@ class Context(Lookup, Protocol):
     def report(self, diagnostics: Iterable[Diagnostic]) -> None:
         """Report diagnostics made elsewhere (schema errors of an entry, an include's)."""
 
-    def grow(self, nodes: int, includes: int, origin: Origin, path: SpecPath) -> None:
-        """Count flat nodes and includes; past a cap, refuse the spec at once."""
+    depth: int
+    """How many graphs are being resolved, one inside the other (the top one counts)."""
+    incomplete: set[int]
+    """Ids of the graphs (GraphIR) some of whose outputs had errors: a sub-model of unknown
+    outputs to what calls it."""
+    parsed: dict[Path, Any]
+    """Each included file as read and validated (resolve.includes.Parsed; None: it failed)."""
+
+    def grow(
+        self, nodes: int, includes: int, origin: Origin, path: SpecPath, text: int = 0
+    ) -> None:
+        """Count flat nodes, includes and included bytes; past a cap, refuse the spec at once."""
 
     def graph(
         self,

@@ -9,12 +9,11 @@ from pydantic import ValidationError
 from graphspec.catalog import registry
 from graphspec.diagnostics import Problem, SpecPath, codes, suggest
 from graphspec.ir import LayerIR, Named, Origin
+from graphspec.resolve import arguments
 from graphspec.resolve.context import Context
+from graphspec.resolve.unchecked import INVALID, UNCHECKED, unchecked
 from graphspec.syntax.schema import LayerSpec, Node, check_named
 from graphspec.syntax.validate import schema_diagnostics
-
-INVALID = object()
-"""An argument that had errors of its own."""
 
 
 def check_call(ctx: Context, node: Node, info: Any, origin: Origin, path: SpecPath) -> None:
@@ -36,18 +35,31 @@ def check_call(ctx: Context, node: Node, info: Any, origin: Origin, path: SpecPa
             )
 
 
-def layer(ctx: Context, spec: LayerSpec, origin: Origin, path: SpecPath) -> LayerIR | None:
-    """Check a layer's class and constructor arguments against the registry."""
+def layer(ctx: Context, spec: LayerSpec, origin: Origin, path: SpecPath) -> LayerIR:
+    """Check a layer's class and constructor arguments against the registry, each on its own:
+    an argument with errors is INVALID, an unknown or refused class an unchecked stand-in."""
     name = spec.layer
+    known = True
     try:
         info = registry.layer(name, ctx.options.custom_objects)
     except Problem as e:
         ctx.error(origin, str(e), (*path, "layer"), code=e.code, hint=e.hint)
-        return None
+        info, known = None, False
     kwargs: dict[str, Any] = {}
-    ok = True
+    misspelt = False
     for key, value in spec.kwargs.items():
         target = "layer" if key == "wraps" else key
+        if info is not None and key in info.ignored:
+            ctx.error(
+                origin,
+                f"{name}'s '{key}' is ignored by Keras in a model: a layer's input shape is "
+                "its inputs' (the model's from `inputs:`)",
+                (*path, key),
+                key=True,
+                code=codes.LAYER_INPUT_SHAPE,
+                hint="give the shape on the input: `inputs: {x: {shape: […]}}`",
+            )
+            continue
         if info is not None and target not in info.keywords:
             ctx.error(
                 origin,
@@ -57,28 +69,61 @@ def layer(ctx: Context, spec: LayerSpec, origin: Origin, path: SpecPath) -> Laye
                 key=True,
                 code=codes.UNKNOWN_KEYWORD_ARGUMENT,
             )
-            ok = False
+            misspelt = True
             continue
-        if info is not None and key in info.bools and isinstance(value, str):
-            ctx.error(
-                origin,
-                f"{name}'s '{key}' takes true or false, not the string "
-                f"'{value}' (YAML 1.2 reads yes/no/on/off as strings)",
-                (*path, key),
-                code=codes.BOOLEAN_AS_STRING,
-                hint="write true or false",
-            )
-            ok = False
-            continue
-        converted = argument(ctx, name, key, value, origin, (*path, key))
-        ok = ok and converted is not INVALID
-        kwargs[target] = converted
+        kwargs[target] = keyword(ctx, info, name, key, value, origin, (*path, key))
     args = [
-        argument(ctx, name, str(i), v, origin, (*path, "args", i)) for i, v in enumerate(spec.args)
+        positional(ctx, info, name, i, v, origin, (*path, "args", i))
+        for i, v in enumerate(spec.args)
     ]
-    if ok and info is not None and not check_arity(ctx, info, spec, kwargs, origin, path):
-        ok = False
-    return LayerIR(name, args, kwargs, origin, info is None) if ok else None
+    if info is not None and not misspelt:  # a misspelt keyword is likely the missing one
+        check_arity(ctx, info, spec, kwargs, origin, path)
+    if not known:
+        return unchecked(origin)
+    return LayerIR(name, args, kwargs, origin, info is None)
+
+
+def keyword(
+    ctx: Context,
+    info: registry.LayerInfo | None,
+    name: str,
+    key: str,
+    value: Any,
+    origin: Origin,
+    path: SpecPath,
+) -> Any:
+    """One keyword argument of a known layer class; INVALID when it has errors."""
+    if info is not None and key in info.bools and isinstance(value, str):
+        ctx.error(
+            origin,
+            f"{name}'s '{key}' takes true or false, not the string "
+            f"'{value}' (YAML 1.2 reads yes/no/on/off as strings)",
+            path,
+            code=codes.BOOLEAN_AS_STRING,
+            hint="write true or false",
+        )
+        return INVALID
+    kind = info.types.get(key) if info is not None else None
+    if not arguments.layer_argument(ctx, name, key, kind, value, origin, path):
+        return INVALID
+    return argument(ctx, name, key, value, origin, path)
+
+
+def positional(
+    ctx: Context,
+    info: registry.LayerInfo | None,
+    name: str,
+    i: int,
+    value: Any,
+    origin: Origin,
+    path: SpecPath,
+) -> Any:
+    """Positional argument `i` (`args:`), checked as the keyword it stands for."""
+    key = info.positional[i] if info is not None and i < len(info.positional) else str(i)
+    kind = info.types.get(key) if info is not None else None
+    if not arguments.layer_argument(ctx, name, key, kind, value, origin, path):
+        return INVALID
+    return argument(ctx, name, key, value, origin, path)
 
 
 def check_arity(
@@ -114,9 +159,16 @@ def check_arity(
 
 def argument(ctx: Context, owner: str, key: str, value: Any, origin: Origin, path: SpecPath) -> Any:
     """One constructor argument: nested layers, named Keras objects, file arguments."""
+    if value is INVALID:  # its own problem is reported
+        return INVALID
     if refused_config(ctx, value, origin, path):
         return INVALID
-    if isinstance(value, dict) and "layer" in value:
+    if isinstance(value, list):  # a list of layers (a Pipeline's, an RNN's cells): each built
+        return [
+            argument(ctx, owner, key, v, origin, (*path, i)) if _is_layer(v) else v
+            for i, v in enumerate(value)
+        ]
+    if _is_layer(value):
         try:
             spec = LayerSpec.model_validate(value)
         except ValidationError as e:
@@ -125,7 +177,7 @@ def argument(ctx: Context, owner: str, key: str, value: Any, origin: Origin, pat
             )
             return INVALID
         inner = layer(ctx, spec, origin, path)
-        return INVALID if inner is None else inner
+        return INVALID if inner.class_name == UNCHECKED else inner
     kind = registry.kind_of_keyword(key)
     if kind is not None and value is not None:
         return named(ctx, kind, value, origin, path)
@@ -159,8 +211,16 @@ def named(ctx: Context, kind: str, value: Any, origin: Origin, path: SpecPath) -
         return INVALID
     if isinstance(value, str):
         return Named(kind, value)
-    kwargs = tuple((k, v) for k, v in value.items() if k != "name")
-    return Named(kind, name, kwargs)
+    given = {k: v for k, v in value.items() if k != "name"}
+    types = registry.argument_types(kind, name)
+    if not arguments.object_arguments(ctx, name, given, types, origin, path):
+        return INVALID
+    return Named(kind, name, tuple(given.items()))
+
+
+def _is_layer(value: Any) -> bool:
+    """A mapping written as a layer (`{layer: …}`), as `wraps:` and a cell are."""
+    return isinstance(value, dict) and "layer" in value
 
 
 def refused_config(ctx: Context, value: Any, origin: Origin, path: SpecPath) -> bool:

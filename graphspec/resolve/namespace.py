@@ -5,6 +5,7 @@ from __future__ import annotations
 from graphspec.diagnostics import SpecPath, codes
 from graphspec.ir import InputIR, NodeIR, OpIR, Origin, Use
 from graphspec.resolve.context import Context
+from graphspec.resolve.unchecked import is_unchecked
 from graphspec.syntax.document import Document
 from graphspec.syntax.schema import Graph
 from graphspec.syntax.sections import NAMESPACES
@@ -42,16 +43,24 @@ def check_namespace(ctx: Context, graph: Graph, doc: Document, base: SpecPath) -
 
 def check_names(
     ctx: Context, inputs: list[InputIR], nodes: list[NodeIR], duplicates: set[str]
-) -> None:
-    """Keras names must be unique in a model: expanded names may collide with other ids."""
+) -> list[NodeIR]:
+    """Keras names must be unique in a model: expanded names may collide with other ids.
+    Returns the nodes without the later of two of one id (reported)."""
     names: dict[str, Origin] = {i.id: i.origin for i in inputs}
+    flat_ids = set(names)
+    kept: list[NodeIR] = []
     used: set[str] = set()  # shared layers: one name however often they are called
     for node in nodes:
+        unique = node.id not in flat_ids
+        flat_ids.add(node.id)
+        if is_unchecked(node) or (
+            isinstance(node.callable, Use) and node.callable.shared_id in used
+        ):
+            kept += [node] if unique else []  # a stand-in is never built; a use shares a name
+            continue
         name = node.callable.shared_id if isinstance(node.callable, Use) else node.id
         if isinstance(node.callable, OpIR):
             name = node.callable.keras_name
-        if isinstance(node.callable, Use) and name in used:
-            continue
         first = names.setdefault(name, node.origin)
         if first is not node.origin and name not in duplicates:
             pos = first.doc.locate(first.path)
@@ -64,3 +73,5 @@ def check_names(
             )
         if isinstance(node.callable, Use):
             used.add(name)
+        kept += [node] if unique else []
+    return kept

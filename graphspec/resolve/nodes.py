@@ -9,7 +9,8 @@ from graphspec.diagnostics import codes, suggest
 from graphspec.ir import ApplicationIR, LayerIR, NodeIR, Ref, SubGraphIR, Use
 from graphspec.resolve import layers
 from graphspec.resolve.context import Context
-from graphspec.resolve.scope import BROKEN, Fixed, Site
+from graphspec.resolve.scope import BROKEN, Fixed, Opaque, Site
+from graphspec.resolve.unchecked import UNCHECKED, unchecked
 from graphspec.syntax.schema import LayerSpec
 
 
@@ -33,11 +34,11 @@ def use_node(ctx: Context, site: Site) -> None:
             (*path, "use"),
             code=codes.UNKNOWN_SHARED_ID,
         )
-        return
+        return placeholder(ctx, site)
     key, shared = found
     if shared is BROKEN:  # its own errors are reported
-        return
-    layers.check_call(ctx, node, shared if isinstance(shared, LayerIR) else None, origin, path)
+        return placeholder(ctx, site)
+    layers.check_call(ctx, node, _info(shared), origin, path)
     names = shared.graph.output_names if isinstance(shared, SubGraphIR) else None
     if isinstance(shared, ApplicationIR):
         names = shared.outputs  # inner layers' names (`outputs:`), or None
@@ -47,14 +48,28 @@ def use_node(ctx: Context, site: Site) -> None:
     site.bind(Fixed(Ref(flat.id), origin, names))
 
 
+def _info(shared: object) -> registry.LayerInfo | None:
+    """The registry's entry of a shared layer (None: a custom layer, or not a layer)."""
+    if not isinstance(shared, LayerIR) or shared.custom or shared.class_name == UNCHECKED:
+        return None
+    return registry.layer(shared.class_name)
+
+
+def placeholder(ctx: Context, site: Site) -> None:
+    """A node that cannot be resolved (an unknown callable, a block that cannot expand): its
+    inputs are still checked, and what uses it sees a value of unknown outputs."""
+    ctx.grow(1, 0, site.origin, site.path)
+    fid = site.body.name(site.nid)
+    site.add(NodeIR(fid, unchecked(site.origin), Ref(fid), {}, site.origin), site.node.inputs)
+    site.bind(Opaque(Ref(fid), site.origin))
+
+
 def layer_node(ctx: Context, site: Site) -> None:
     """A new layer, or with `repeat: N` a chain of N copies, each with its own weights."""
     node, origin, path = site.node, site.origin, site.path
     spec = LayerSpec.model_validate({"layer": node.layer, "args": node.args, **node.kwargs})
     layer = layers.layer(ctx, spec, origin, path)
-    if layer is None:
-        return
-    info = None if layer.custom else registry.layer(layer.class_name)
+    info = None if layer.custom or layer.class_name == UNCHECKED else registry.layer(spec.layer)
     layers.check_call(ctx, node, info, origin, path)
     count = node.repeat or 1
     if node.repeat is not None and not isinstance(node.inputs, str):
@@ -65,7 +80,7 @@ def layer_node(ctx: Context, site: Site) -> None:
             key=True,
             code=codes.REPEAT_WITH_SEVERAL_INPUTS,
         )
-        return
+        return placeholder(ctx, site)
     ctx.grow(count, 0, origin, (*path, "repeat") if node.repeat is not None else path)
     raw: Any = node.inputs
     for k in range(1, count + 1):

@@ -7,26 +7,20 @@ from typing import Any
 from graphspec.diagnostics import Problem, SpecPath, codes, suggest
 from graphspec.ir import InputsIR, Origin, Ref, RefTree
 from graphspec.resolve.context import Context
-from graphspec.resolve.scope import Binding, Body
+from graphspec.resolve.scope import Binding, Body, Opaque
+from graphspec.resolve.unchecked import UNRESOLVED
 from graphspec.syntax.schema import REF_RE
 
 
-def inputs_value(
-    ctx: Context, raw: Any, body: Body, origin: Origin, where: SpecPath
-) -> InputsIR | None:
-    """A node's `inputs:` (one reference, a list, or a mapping of call keywords), resolved."""
+def inputs_value(ctx: Context, raw: Any, body: Body, origin: Origin, where: SpecPath) -> InputsIR:
+    """A node's `inputs:` (one reference, a list, or a mapping of call keywords), resolved,
+    every reference on its own: one that does not resolve (reported) is UNRESOLVED."""
     if isinstance(raw, dict):
-        out: dict[str, RefTree] = {}
-        for k, v in raw.items():
-            value = inputs_value(ctx, v, body, origin, (*where, k))
-            if value is None:
-                return None
-            out[k] = value  # type: ignore[assignment]
-        return out
+        return {k: inputs_value(ctx, v, body, origin, (*where, k)) for k, v in raw.items()}  # type: ignore[misc]
     if isinstance(raw, list):
-        items = [inputs_value(ctx, v, body, origin, (*where, i)) for i, v in enumerate(raw)]
-        return None if any(x is None for x in items) else items  # type: ignore[return-value]
-    return ctx.lookup(raw, body, origin, where, [])
+        return [inputs_value(ctx, v, body, origin, (*where, i)) for i, v in enumerate(raw)]  # type: ignore[misc]
+    found = ctx.lookup(raw, body, origin, where, [])
+    return UNRESOLVED if found is None else found
 
 
 def lookup(
@@ -37,19 +31,25 @@ def lookup(
         return raw
     m = REF_RE.fullmatch(raw)
     if m is None:
-        ctx.error(origin, f"'{raw}' is not a reference", where, code=codes.MALFORMED_REFERENCE)
+        ctx.error(
+            origin,
+            f"{raw!r} is not a reference: expected an id, `id.K` or `id.NAME`",
+            where,
+            code=codes.MALFORMED_REFERENCE,
+        )
         return None
     local, selector = m.group(1), m.group(2)
     binding = body.locals.get(local)
     if binding is None:
-        ctx.error(origin, unknown_reference(local, body), where, code=codes.UNKNOWN_REFERENCE)
+        if not body.quiet:
+            ctx.error(origin, unknown_reference(local, body), where, code=codes.UNKNOWN_REFERENCE)
         return None
     try:
         value = binding.value(ctx, [*chain, body.name(local)])
     except Problem as e:
         ctx.error(origin, str(e), where, code=e.code, hint=e.hint)
         return None
-    if value is None or selector is None:
+    if value is None or selector is None or isinstance(binding, Opaque):
         return value
     try:
         return select(value, local, selector, binding)

@@ -72,16 +72,19 @@ class Binding:
         self.origin = origin
         self.names = names
         self._value: RefTree | None = None
+        self._done = False
         self._busy = False
 
     def value(self, r: Lookup, chain: list[str]) -> RefTree | None:
-        if self._value is not None:
+        """The value, computed once (None too: its problem is reported once)."""
+        if self._done:
             return self._value
         if self._busy:
             raise Problem("cycle: " + " → ".join(chain), code=codes.CYCLE)
         self._busy = True
         try:
             self._value = self.compute(r, chain)
+            self._done = True
         finally:
             self._busy = False
         return self._value
@@ -104,6 +107,11 @@ class Fixed(Binding):
 
     def compute(self, r: Lookup, chain: list[str]) -> RefTree | None:
         return self.ref
+
+
+class Opaque(Fixed):
+    """A node of unknown outputs (it had errors of its own): any `id.K` or `id.NAME` of it is
+    accepted, and what uses it gets a value of unknown shape."""
 
 
 class Formal(Binding):
@@ -148,6 +156,8 @@ class Body:
     chain: tuple[str, ...] = ()
     block: Block | None = None
     locals: dict[str, Binding] = field(default_factory=dict)
+    quiet: bool = False
+    """Unknown ids add no error: a section of the graph was left out by validation."""
 
     def name(self, local: str) -> str:
         """The Keras name of a local id: the id behind the prefix of the block uses around it
@@ -164,10 +174,15 @@ class Body:
 
 @dataclass
 class Pending:
-    node: NodeIR
+    """A flat node whose inputs are resolved once all local ids are known; or (`node` None)
+    a binding to compute then, in the order written: a chain of block copies is computed one
+    link at a time, never by recursing along it."""
+
+    node: NodeIR | None
     raw: Any
     body: Body
     path: SpecPath
+    binding: Binding | None = None
 
 
 @dataclass(frozen=True)
@@ -189,3 +204,7 @@ class Site:
     def bind(self, value: Binding) -> None:
         """The node's id now stands for `value` in its body."""
         self.body.locals[self.nid] = value
+
+    def warm(self, value: Binding) -> None:
+        """Compute `value` when the inputs are connected, in order (see Pending)."""
+        self.pending.append(Pending(None, None, self.body, self.path, value))

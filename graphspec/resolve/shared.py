@@ -2,22 +2,18 @@
 
 from __future__ import annotations
 
-from pathlib import Path
 from typing import Any
 
 from graphspec.catalog import registry
-from graphspec.diagnostics import GraphSpecError, Inclusion, Problem, SpecPath, codes, suggest
-from graphspec.files import display_path
+from graphspec.diagnostics import Problem, SpecPath, codes, suggest
 from graphspec.ir import ApplicationIR, Origin, SharedIR, SubGraphIR
 from graphspec.resolve import layers
 from graphspec.resolve.applications import inner_outputs
 from graphspec.resolve.context import Context
+from graphspec.resolve.includes import include
 from graphspec.resolve.scope import Scope
 from graphspec.resolve.sequential import sequential
-from graphspec.syntax.document import Document
-from graphspec.syntax.loader import load_file
 from graphspec.syntax.schema import LayerSpec
-from graphspec.syntax.validate import validate
 
 
 def shared_entry(
@@ -35,7 +31,7 @@ def shared_entry(
         return sequential(ctx, entry, origin, path)
     if kind == "graph":
         inner = ctx.graph(entry.graph, origin.doc, (*path, "graph"), sid, scope, f"{key}.")
-        return SubGraphIR(inner, origin, entry.trainable)
+        return None if id(inner) in ctx.incomplete else SubGraphIR(inner, origin, entry.trainable)
     found = include(ctx, sid, entry.spec, origin, key)
     if isinstance(found, SubGraphIR):
         found.trainable = entry.trainable
@@ -104,68 +100,3 @@ def _has_mapping(value: Any) -> bool:
     if isinstance(value, list):
         return any(_has_mapping(v) for v in value)
     return isinstance(value, dict)
-
-
-def include(ctx: Context, sid: str, relative: str, origin: Origin, key: str) -> SharedIR | None:
-    """A `spec:` file as a sub-model: path rules, include loops, errors located there."""
-    doc = origin.doc
-    where = (*origin.path, "spec")
-    target = include_path(ctx, relative, doc, origin, where)
-    if target is None:
-        return None
-    if target in ctx.includes:
-        names = [display_path(p) for p in [*ctx.includes, target]]
-        ctx.error(
-            origin,
-            "spec files include each other in a loop: " + " → ".join(names),
-            where,
-            code=codes.INCLUDE_LOOP,
-        )
-        return None
-    ctx.grow(0, 1, origin, where)
-    pos = doc.locate(where)
-    inclusion = Inclusion(doc.file, pos.line)
-    try:
-        inner_doc = load_file(target, (inclusion, *doc.included_from))
-        spec = validate(inner_doc)
-    except GraphSpecError as e:
-        ctx.report(e.diagnostics)
-        return None
-    ctx.includes.append(target)
-    try:
-        graph = ctx.graph(spec, inner_doc, (), sid, None, f"{key}.")
-    finally:
-        ctx.includes.pop()
-    return SubGraphIR(graph, origin)
-
-
-def include_path(
-    ctx: Context, relative: str, doc: Document, origin: Origin, where: SpecPath
-) -> Path | None:
-    if Path(relative).is_absolute():
-        ctx.error(
-            origin,
-            f"'{relative}': absolute `spec:` paths are not allowed",
-            where,
-            code=codes.ABSOLUTE_INCLUDE,
-            hint="write the path relative to the including file",
-        )
-        return None
-    here = doc.path.parent if doc.path else Path.cwd()
-    target = (here / relative).resolve()
-    allowed = (ctx.root, *ctx.options.allow_paths)
-    roots = [root.resolve() for root in allowed if root is not None]
-    if roots and not any(target.is_relative_to(root) for root in roots):
-        ctx.error(
-            origin,
-            f"'{relative}' leaves the spec's directory ({display_path(roots[0])}"
-            "); allow more with --allow-path",
-            where,
-            code=codes.INCLUDE_OUTSIDE,
-            hint="use --allow-path DIR to let includes read files under DIR",
-        )
-        return None
-    if not target.is_file():
-        ctx.error(origin, f"'{relative}': no such spec file", where, code=codes.NO_SUCH_INCLUDE)
-        return None
-    return target

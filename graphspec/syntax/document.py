@@ -31,9 +31,23 @@ class Document:
     key_positions: dict[SpecPath, Pos] = field(default_factory=dict)
     included_from: tuple[Inclusion, ...] = ()
     """The `spec:` includes through which this file was reached, innermost first."""
+    problems: list[Diagnostic] = field(default_factory=list)
+    """Problems found loading it that left it whole (a duplicate key: the first value kept)."""
+    spoiled: set[SpecPath] = field(default_factory=set)
+    """Entries (a node, an output, a compile setting…) holding a value that had problems and
+    was replaced by null: later stages' diagnostics about them are artefacts of that."""
+
+    def spoils(self, d: Diagnostic) -> bool:
+        """Whether `d` is about an entry whose value was replaced by null."""
+        if not self.spoiled or d.file != self.file:
+            return False
+        return any(d.path[:i] in self.spoiled for i in range(len(d.path) + 1))
 
     def locate(self, path: SpecPath, key: bool = False) -> Pos:
-        """The position of `path`, or of its nearest located ancestor."""
+        """The position of `path`, or of its nearest located ancestor (0, 0 for a spec given
+        as data: it has no lines; its diagnostics say the path instead)."""
+        if not self.positions and self.path is None and not self.text:
+            return Pos(0, 0)
         p = tuple(path)
         if key and p in self.key_positions:
             return self.key_positions[p]

@@ -10,10 +10,11 @@ import yaml
 from yaml.nodes import MappingNode, Node, ScalarNode, SequenceNode
 from yaml.resolver import BaseResolver
 
-from graphspec.caps import MAX_BYTES, MAX_DEPTH, MAX_EVENTS, MAX_VALUES
+from graphspec.caps import MAX_BYTES, MAX_DEPTH, MAX_EVENTS, MAX_VALUES, paused_gc
 from graphspec.diagnostics import Code, Diagnostic, Inclusion, LoadError, SpecPath, codes
 from graphspec.files import display_path
 from graphspec.syntax.document import Document, Pos
+from graphspec.syntax.lenient import entry_of
 from graphspec.syntax.scalars import YAML_TAG as _Y
 from graphspec.syntax.scalars import OutOfRange, core_scalar, tagged_scalar
 
@@ -66,6 +67,8 @@ class _Builder:
         self.doc = doc
         self.count = 0
         self.errors: list[Diagnostic] = []
+        self.spoiled: set[SpecPath] = set()
+        """Paths whose values had errors and were replaced by null."""
 
     def error(self, node: Node, path: SpecPath, message: str, code: Code, hint: str = "") -> None:
         p = _span(node)
@@ -100,6 +103,7 @@ class _Builder:
                 codes.TAG_NOT_ALLOWED,
                 "remove the tag: a spec holds plain data",
             )
+            self.spoiled.add(path)
             return None
         if isinstance(node, ScalarNode):
             return self.scalar(node, path)
@@ -120,6 +124,7 @@ class _Builder:
                 str(e),
                 codes.INTEGER_OUT_OF_RANGE if isinstance(e, OutOfRange) else codes.VALUE_NOT_OF_TAG,
             )
+            self.spoiled.add(path)
             return None
 
     def mapping(self, node: MappingNode, path: SpecPath) -> dict[str, Any]:
@@ -242,20 +247,25 @@ def _too_large(file: str) -> Diagnostic:
     )
 
 
-def load_text(text: str, file: str = "<spec>", path: Path | None = None) -> Document:
-    """Parse YAML text into a Document; raises LoadError with every problem found."""
+def load_text(
+    text: str, file: str = "<spec>", path: Path | None = None, lenient: bool = False
+) -> Document:
+    """Parse YAML text into a Document; raises LoadError with every problem found. With
+    `lenient`, problems that leave the document whole (a duplicate key: the first value is
+    kept; a refused tag or an integer out of range: null) are kept in `doc.problems` instead."""
     doc = Document(file=file, text=text, data=None, path=path)
     if len(text.encode("utf-8", "surrogatepass")) > MAX_BYTES:
         raise LoadError(_too_large(file))
     try:
-        _check_events(text)
-        loader = _Loader(text)
-        try:
-            node = loader.get_single_node()
-        finally:
-            loader.dispose()
-        builder = _Builder(doc)
-        doc.data = builder.value(node, ()) if node is not None else None
+        with paused_gc():  # composing makes many small objects: linear time without the GC
+            _check_events(text)
+            loader = _Loader(text)
+            try:
+                node = loader.get_single_node()
+            finally:
+                loader.dispose()
+            builder = _Builder(doc)
+            doc.data = builder.value(node, ()) if node is not None else None
     except _CapExceeded as e:
         m = e.mark
         raise LoadError(
@@ -265,16 +275,20 @@ def load_text(text: str, file: str = "<spec>", path: Path | None = None) -> Docu
         ) from e
     except yaml.YAMLError as e:
         raise LoadError(_yaml_error(file, text, e)) from e
-    if builder.errors:
+    fatal = any(d.code == codes.KEY_NOT_STRING for d in builder.errors)  # a key left out
+    if builder.errors and (fatal or not lenient):
         raise LoadError(builder.errors)
+    doc.problems, doc.spoiled = builder.errors, {entry_of(p) for p in builder.spoiled}
     return doc
 
 
-def load_file(path: str | Path, included_from: tuple[Inclusion, ...] = ()) -> Document:
+def load_file(
+    path: str | Path, included_from: tuple[Inclusion, ...] = (), lenient: bool = False
+) -> Document:
     """Read and parse one spec file (UTF-8, size-capped); `included_from` says how it was
-    reached through `spec:` includes, innermost first."""
+    reached through `spec:` includes, innermost first; `lenient` as for load_text."""
     try:
-        return _load_file(Path(path), included_from)
+        return _load_file(Path(path), included_from, lenient)
     except LoadError as e:
         if not included_from:
             raise
@@ -282,7 +296,7 @@ def load_file(path: str | Path, included_from: tuple[Inclusion, ...] = ()) -> Do
         raise LoadError(diagnostics) from e
 
 
-def _load_file(path: Path, included_from: tuple[Inclusion, ...]) -> Document:
+def _load_file(path: Path, included_from: tuple[Inclusion, ...], lenient: bool) -> Document:
     p = Path(path)
     shown = display_path(p)
     try:
@@ -305,6 +319,6 @@ def _load_file(path: Path, included_from: tuple[Inclusion, ...]) -> Document:
         raise LoadError(
             Diagnostic("the file is not valid UTF-8", shown, line, col, code=codes.NOT_UTF8)
         ) from e
-    doc = load_text(text, shown, p.resolve())
+    doc = load_text(text, shown, p.resolve(), lenient)
     doc.included_from = included_from
     return doc

@@ -65,6 +65,7 @@ CODE_OF_TYPE: dict[str, Code] = {
     "extra_forbidden": codes.UNKNOWN_KEY,
     "missing": codes.MISSING_KEY,
     "forbidden_key": codes.NAME_NOT_ACCEPTED,
+    "finite_number": codes.NON_FINITE_NUMBER,
     **dict.fromkeys(
         (
             "greater_than",
@@ -228,15 +229,23 @@ def _id_of(path: SpecPath) -> str | None:
     return found
 
 
-def _located(e: ValidationError, data: Any) -> list[tuple[ErrorDetails, SpecPath, bool]]:
+def located(e: ValidationError, data: Any) -> list[tuple[ErrorDetails, SpecPath, bool]]:
     """Each error with its path into the data and whether it is about a key; the errors of
-    union branches that do not fit the data are left out (unless no branch fits)."""
-    errors = [dict(err) for err in e.errors()]
-    located = [(err, *_key_loc(err)) for err in errors]
-    paths = [(err, _data_path(data, loc), key) for err, loc, key in located]
-    if all(path is None for _, path, _ in paths):  # no branch fits: report them all
-        paths = [(err, _data_path(data, loc, strict=False), key) for err, loc, key in located]
-    return [(err, path, key) for err, path, key in paths if path is not None]
+    union branches that do not fit the data are left out, unless no branch fits there."""
+    at = [(err, *_key_loc(err)) for err in map(dict, e.errors())]
+    paths = [(err, _data_path(data, loc), key) for err, loc, key in at]
+    fitting: set[SpecPath] = set()  # every prefix of the path of an error whose branch fits
+    for _, path, _ in paths:
+        if path is not None:
+            fitting.update(path[:i] for i in range(len(path) + 1))
+    out = []
+    for (err, path, key), (_, loc, _) in zip(paths, at, strict=True):
+        if path is None:
+            path = _data_path(data, loc, strict=False)
+            if path is None or path in fitting:  # a fitting branch says more there
+                continue
+        out.append((err, path, key))
+    return out
 
 
 def pydantic_diagnostics(
@@ -257,7 +266,7 @@ def pydantic_diagnostics(
             data = data[part]
     out: list[tuple[Diagnostic, bool]] = []
     seen: set[tuple[SpecPath, str]] = set()
-    for err, rel, about_key in _located(e, data):
+    for err, rel, about_key in located(e, data):
         path = (*base, *rel)
         owner = None if about_key else _id_of(path)
         labelled = label and owner is not None

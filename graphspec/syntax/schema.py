@@ -21,6 +21,7 @@ from pydantic import (
 from pydantic_core import PydanticCustomError
 
 from graphspec.diagnostics import Problem, codes, suggest
+from graphspec.diagnostics.text import CONTROL, printable
 from graphspec.syntax.document import Document
 from graphspec.syntax.kinds import (
     NODE_KINDS,
@@ -37,6 +38,8 @@ ID_RE = re.compile(ID_PATTERN)
 REF_RE = re.compile(REF_PATTERN)
 
 Id = Annotated[str, StringConstraints(pattern=rf"^{ID_PATTERN}$")]
+Finite = Annotated[StrictFloat, Field(allow_inf_nan=False)]
+"""A number that is neither infinite nor NaN (a loss weight of NaN trains on a NaN loss)."""
 Shape = list[Annotated[StrictInt, Field(ge=0)] | None]
 Named = str | dict[str, Any]
 """A Keras name (`mse`) or `{name: …, <keyword arguments>}`."""
@@ -87,29 +90,26 @@ def check_named(value: Any) -> Any:
     return value
 
 
-def check_reference(value: str) -> str:
-    if not isinstance(value, str) or not REF_RE.fullmatch(value):
+def _reference_string(value: Any) -> None:
+    if not isinstance(value, str):
         raise Problem(
             f"{value!r} is not a reference: expected an id, `id.K` or `id.NAME`",
             code=codes.MALFORMED_REFERENCE,
         )
-    return value
 
 
 def check_inputs(value: Any) -> Any:
-    """One reference, a list of references, or a mapping of call keywords to either."""
+    """One reference, a list of references, or a mapping of call keywords to either: strings
+    here; each reference's spelling is checked when it is resolved, one by one."""
     if isinstance(value, list):
         for item in value:
-            check_reference(item)
+            _reference_string(item)
     elif isinstance(value, dict):
         for item in value.values():
-            if isinstance(item, list):
-                for sub in item:
-                    check_reference(sub)
-            else:
-                check_reference(item)
+            for sub in item if isinstance(item, list) else [item]:
+                _reference_string(sub)
     else:
-        check_reference(value)
+        _reference_string(value)
     return value
 
 
@@ -117,7 +117,7 @@ def check_node_inputs(value: Any, info: ValidationInfo) -> Any:
     """A node's `inputs`: an op's tensor arguments (`op_inputs`), or a layer's call inputs."""
     if info.data.get("op") is not None:
         for ref in op_references(value):
-            check_reference(ref)
+            _reference_string(ref)
         return value
     return check_inputs(value)
 
@@ -222,7 +222,7 @@ class OutputOptions(Strict):
     """Per-output training settings."""
 
     loss: Named | None = None
-    loss_weight: StrictFloat | None = None
+    loss_weight: Finite | None = None
     metrics: list[Named] = Field(default_factory=list)
 
     _check_loss = field_validator("loss", mode="before")(
@@ -307,13 +307,7 @@ class Graph(Strict):
     def _some_outputs(cls, v: Outputs) -> Outputs:
         if not v:
             raise Problem("a graph needs at least one output", code=codes.NO_OUTPUTS)
-        twice = sorted({repr(o) for o in v if isinstance(v, list) and v.count(o) > 1})
-        if twice:
-            raise Problem(
-                f"output{'s' if len(twice) > 1 else ''} {', '.join(twice)} listed more than once",
-                code=codes.OUTPUT_LISTED_TWICE,
-            )
-        return v
+        return v  # an output listed twice: resolve/outputs.py, at the second one
 
     def output_options(self) -> dict[str, OutputOptions]:
         if isinstance(self.outputs, list):
@@ -326,7 +320,7 @@ class Compile(Strict):
 
     optimizer: Named = "rmsprop"
     loss: Named | dict[Id, Named] | None = None
-    loss_weights: dict[Id, StrictFloat] | None = None
+    loss_weights: dict[Id, Finite] | None = None
     metrics: list[Named] | dict[Id, list[Named]] = Field(default_factory=list)
     run_eagerly: StrictBool | None = None
     jit_compile: StrictBool | Literal["auto"] | None = None
@@ -357,7 +351,7 @@ class Fit(Strict):
 
     epochs: Annotated[StrictInt, Field(ge=1)] = 1
     batch_size: Annotated[StrictInt, Field(ge=1)] | None = None
-    validation_split: Annotated[StrictFloat, Field(ge=0, lt=1)] = 0.0
+    validation_split: Annotated[StrictFloat, Field(ge=0, lt=1, allow_inf_nan=False)] = 0.0
     shuffle: StrictBool = True
     callbacks: list[Named] = Field(default_factory=list)
     """Keras callbacks by name, `EarlyStopping` or `{name: EarlyStopping, patience: 2}`
@@ -393,6 +387,19 @@ class Spec(Graph):
     def document(self) -> Document | None:
         """The loaded file this spec came from (positions for diagnostics), if any."""
         return self._document
+
+    @field_validator("name")
+    @classmethod
+    def _printable_name(cls, v: str | None) -> str | None:
+        """The model's Keras name is printed (the summary): no control character in it."""
+        found = CONTROL.search(v) if v is not None else None
+        if found is not None:
+            raise Problem(
+                f"the model's name holds the control character {printable(found.group())}: "
+                "a name is printed, and such a character would act on the terminal",
+                code=codes.CONTROL_CHARACTER,
+            )
+        return v
 
     @field_validator("graphspec", mode="before")
     @classmethod

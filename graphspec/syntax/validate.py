@@ -1,4 +1,4 @@
-"""Validation of a loaded document against the schema, leniently: invalid entries set aside."""
+"""Validation of a loaded document against the schema; leniently, what is invalid left out."""
 
 from __future__ import annotations
 
@@ -9,11 +9,10 @@ from pydantic import BaseModel, ValidationError
 from graphspec.diagnostics import Diagnostic, SpecError, SpecPath, codes
 from graphspec.syntax import pydantic_errors
 from graphspec.syntax.document import Document
+from graphspec.syntax.lenient import LeftOut, prune
 from graphspec.syntax.schema import Graph, Spec
-from graphspec.syntax.sections import NAMESPACES
 
-SetAside = dict[str, set[str]]
-"""Ids of top-level entries left out because they failed validation, by section."""
+__all__ = ["LeftOut", "schema_diagnostics", "validate", "validate_leniently"]
 
 
 def schema_diagnostics(
@@ -52,29 +51,19 @@ def validate(doc: Document) -> Spec:
     return spec
 
 
-def validate_leniently(doc: Document) -> tuple[Spec, list[Diagnostic], SetAside]:
-    """Validate; when only some inputs, nodes, shared entries or blocks are invalid, set them
-    aside and validate the rest, so that resolve can report its own problems too."""
+def validate_leniently(doc: Document) -> tuple[Spec, list[Diagnostic], LeftOut]:
+    """Validate; report every schema problem, and leave out what is invalid (a field of an
+    entry, else the entry, else a section) so that the rest is validated and resolved too."""
     try:
-        return validate(doc), [], {}
+        return validate(doc), [], LeftOut()
     except SpecError as e:
-        set_aside: SetAside = {s: set() for s in NAMESPACES}
-        for d in e.diagnostics:
-            if len(d.path) < 2 or d.path[0] not in NAMESPACES or not isinstance(d.path[1], str):
-                raise
-            set_aside[str(d.path[0])].add(d.path[1])
-        data = {
-            k: {i: v for i, v in section.items() if i not in set_aside[k]}
-            if k in NAMESPACES and isinstance(section, dict)
-            else section
-            for k, section in doc.data.items()
-        }
-        pruned = Document(
-            doc.file, doc.text, data, doc.path, doc.positions, doc.key_positions, doc.included_from
-        )
-        try:
-            spec = validate(pruned)
-        except SpecError:
-            raise e from None
+        if not isinstance(doc.data, dict) or not isinstance(e.__cause__, ValidationError):
+            raise
+        pruned = prune(doc.data, e.__cause__, Spec.model_validate)
+        if pruned is None:
+            raise
+        spec, left, stand_ins = pruned
+        if stand_ins:  # the stand-ins of required sections go: nothing to resolve there
+            spec = spec.model_copy(update={k: {} if k == "inputs" else [] for k in stand_ins})
         spec._document = doc
-        return spec, e.diagnostics, set_aside
+        return spec, e.diagnostics, left

@@ -4,8 +4,10 @@ counts, layer names, and each output's training settings."""
 from __future__ import annotations
 
 from dataclasses import dataclass, field
+from typing import Any
 
 from graphspec.ir import LayerIR, Named, OutputIR, Program
+from graphspec.resolve.unchecked import UNCHECKED
 from graphspec.shapes import Count, ShapeTree
 
 
@@ -29,11 +31,26 @@ def count_text(count: Count | None, counted: bool = True) -> str:
 
 
 def layer_label(layer: LayerIR) -> str:
-    """The class name, with a wrapper's inner layer: `Bidirectional(LSTM)`."""
+    """The class name, with a wrapper's inner layer: `Bidirectional(LSTM)`; for a stand-in of
+    a node with errors, what the spec wrote (`Dens`)."""
+    if layer.class_name == UNCHECKED:
+        return _written(layer)
     inner = [v for k, v in layer.kwargs.items() if isinstance(v, LayerIR) and k != "backward_layer"]
     if len(inner) == 1:
         return f"{layer.class_name}({layer_label(inner[0])})"
     return layer.class_name
+
+
+def _written(layer: LayerIR) -> str:
+    """The `layer:` (or `use:`, `block:`) a stand-in's node was written with."""
+    data: Any = layer.origin.doc.data
+    for part in layer.origin.path:
+        data = data.get(part) if isinstance(data, dict) else None
+    if isinstance(data, dict):
+        for key in ("layer", "use", "block", "op"):
+            if isinstance(data.get(key), str):
+                return str(data[key])
+    return UNCHECKED
 
 
 def callable_label(fn: object) -> tuple[str, str]:

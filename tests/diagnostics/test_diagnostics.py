@@ -68,9 +68,12 @@ def test_docs_list_every_code_with_its_heading_and_explanation() -> None:
 
 
 EXAMPLES = {c: s for c, s in sections().items() if blocks(s, "yaml")}
-MANUAL = {"GS106", "GS109", "GS110", "GS111", "GS409", "GS603", "GS605", "GS608", "GS630", "GS631"}
-MANUAL |= {"GS640"}  # validate --backend jax: tests/cli/test_backend_option.py
-# GS630, GS631 (graphspec fit): tests/cli/test_fit_callbacks.py
+MANUAL = {
+    *("GS106", "GS109", "GS110", "GS111", "GS409", "GS603", "GS605", "GS608"),
+    *("GS113", "GS114", "GS350", "GS410", "GS411", "GS412"),
+    *("GS630", "GS631"),  # graphspec fit: tests/cli/test_fit_callbacks.py
+    "GS640",  # validate --backend jax: tests/cli/test_backend_option.py
+}
 """Codes whose example is not a spec snippet; each has a test of its own below."""
 
 
@@ -356,3 +359,93 @@ def test_too_many_includes_gs409(tmp_path: Path, monkeypatch: pytest.MonkeyPatch
         graphspec.check(include_doubling(tmp_path, 12))  # 4,094
     assert codes_of(e) == ["GS409"]
     assert "more than 1,000 included spec files" in e.value.diagnostics[0].message
+
+
+DATA = {
+    "graphspec": 1,
+    "inputs": {"x": {"shape": (4,)}},
+    "nodes": {"d": {"layer": "Dense", "units": 2, "inputs": "x"}},
+    "outputs": ["d"],
+}
+
+
+def printed(e: pytest.ExceptionInfo[GraphSpecError]) -> list[str]:
+    return [d.format() for d in e.value.diagnostics]
+
+
+def test_not_plain_data_gs113() -> None:
+    spec = {**DATA, "nodes": {"d": {**DATA["nodes"]["d"], "activation": object()}}}  # type: ignore[dict-item]
+    with pytest.raises(GraphSpecError) as e:
+        graphspec.check(spec)
+    assert printed(e) == [
+        "<spec> at ['nodes']['d']['activation']: error: a value of type object is not spec "
+        "data: only strings, numbers, booleans, None, lists and mappings with string keys "
+        "[GS113]"
+    ]
+
+
+def test_data_refers_to_itself_gs114() -> None:
+    spec: dict[str, Any] = {**DATA, "nodes": {"d": dict(DATA["nodes"]["d"])}}  # type: ignore[call-overload]
+    spec["nodes"]["d"]["kernel_initializer"] = spec
+    with pytest.raises(GraphSpecError) as e:
+        graphspec.check(spec)
+    assert printed(e) == [
+        "<spec> at ['nodes']['d']['kernel_initializer']: error: the data contains itself "
+        "here [GS114]"
+    ]
+
+
+def test_include_without_a_directory_gs350() -> None:
+    spec = {**DATA, "shared": {"tower": {"spec": "../../etc/tower.yaml"}}}
+    with pytest.raises(GraphSpecError) as e:
+        graphspec.check(spec)
+    assert codes_of(e) == ["GS350"]
+    assert printed(e)[0].startswith(
+        "<spec> at ['shared']['tower']['spec']: error: tower: '../../etc/tower.yaml': a spec "
+        "given as data has no directory to include files from [GS350]"
+    )
+
+
+def test_too_much_included_text_gs410(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+    """Each file is counted once (however often included), and the sum is capped."""
+    import graphspec.resolve.resolver as resolver
+
+    monkeypatch.setattr(resolver, "MAX_INCLUDED_BYTES", 600)
+    part = "graphspec: 1\ninputs: {t: {shape: [4]}}\nnodes: {p: {layer: ReLU, inputs: t}}\noutputs: [p]\n"
+    for k in range(3):
+        (tmp_path / f"p{k}.yaml").write_text(part + "# " + "x" * 200 + "\n")
+    main = tmp_path / "main.yaml"
+
+    def spec(files: list[int]) -> Path:
+        shared = "".join(f"  s{i}: {{spec: p{k}.yaml}}\n" for i, k in enumerate(files))
+        uses = "".join(f"  u{i}: {{use: s{i}, inputs: x}}\n" for i in range(len(files)))
+        main.write_text(
+            "graphspec: 1\ninputs: {x: {shape: [4]}}\nshared:\n"
+            + shared
+            + "nodes:\n"
+            + uses
+            + "  out: {layer: Concatenate, inputs: ["
+            + ", ".join(f"u{i}" for i in range(len(files)))
+            + "]}\noutputs: [out]\n"
+        )
+        return main
+
+    graphspec.check(spec([0, 0, 0, 0, 1]))  # two distinct files, five inclusions: 2 x ~290 bytes
+    with pytest.raises(GraphSpecError) as e:
+        graphspec.check(spec([0, 1, 2]))
+    assert codes_of(e) == ["GS410"]
+    assert "more than 600 bytes of included spec files" in e.value.diagnostics[0].message
+
+
+@pytest.mark.parametrize(
+    ("case", "code"), [("submodels_too_deep", "GS411"), ("blocks_too_deep", "GS412")]
+)
+def test_nesting_too_deep_gs411_gs412(
+    case: str, code: str, capsys: pytest.CaptureFixture[str], monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """Nesting past the caps is a located error, never a RecursionError; one level less is
+    fine (the cases are in tests/data/invalid/)."""
+    monkeypatch.chdir(INVALID)
+    status, _, err = run(capsys, "validate", "--no-source", f"{case}.yaml")
+    assert status == 1 and err.count("error:") == 1 and f"[{code}]" in err
+    assert "Traceback" not in err

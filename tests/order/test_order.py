@@ -9,7 +9,12 @@ from pathlib import Path
 import pytest
 
 import graphspec
+from graphspec.caps import MAX_GRAPH_DEPTH
 from graphspec.diagnostics import SpecError
+from graphspec.order import order
+from graphspec.resolve import resolve
+from graphspec.syntax.loader import load_file
+from graphspec.syntax.validate import validate
 
 Write = Callable[..., Path]
 
@@ -119,5 +124,10 @@ def test_large_chain_orders(write_spec: Write) -> None:
         + "\n".join(lines)
         + f"\noutputs: [n{count - 1}]\n"
     )
-    nodes = graphspec.check(path).program.graph.nodes
+    doc = load_file(path)
+    nodes = order(resolve(validate(doc), doc)).graph.nodes
     assert [n.id for n in nodes[:3]] == ["n0", "n1", "n2"] and len(nodes) == count
+    with pytest.raises(SpecError) as e:  # Keras could not build (nor load) so long a chain
+        graphspec.check(path)
+    assert [d.code for d in e.value.diagnostics] == ["GS413"]
+    assert e.value.diagnostics[0].id == f"n{MAX_GRAPH_DEPTH}"

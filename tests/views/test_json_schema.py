@@ -72,7 +72,7 @@ def test_schema_command_is_deterministic_and_light(tmp_path: Path) -> None:
         capture_output=True,
         text=True,
         cwd=ROOT,
-        timeout=120,
+        timeout=1800,
         env={"PYTHONHASHSEED": "12345", "PATH": ""},
     )
     assert run.returncode == 0, run.stderr

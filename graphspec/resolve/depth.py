@@ -1,0 +1,35 @@
+"""How deep a flat graph is: Keras builds a model by recursing once per layer along its
+longest chain, so a chain longer than Python's recursion allows is refused before building."""
+
+from __future__ import annotations
+
+from graphspec.caps import MAX_GRAPH_DEPTH
+from graphspec.diagnostics import Diagnostic, codes
+from graphspec.ir import GraphIR, Program, SubGraphIR
+
+
+def too_deep(graph: GraphIR) -> Diagnostic | None:
+    """The first node past MAX_GRAPH_DEPTH calls in a chain from an input (the graph's nodes
+    in topological order: one pass); None when the graph is shallow enough."""
+    depth = {i.id: 0 for i in graph.inputs}
+    for node in graph.nodes:
+        here = 1 + max((depth.get(r.target, 0) for r in node.references()), default=0)
+        depth[node.id] = here
+        if here > MAX_GRAPH_DEPTH:
+            return node.origin.diagnostic(
+                f"this node ends a chain of more than {MAX_GRAPH_DEPTH:,} layers: Keras builds "
+                "(and loads) a model by recursing once per layer of its longest chain, and "
+                "would run out of recursion (a cap of graphspec's)",
+                code=codes.GRAPH_TOO_DEEP,
+                hint="split the chain into sub-models (`graph:`), each a layer of the one around",
+            )
+    return None
+
+
+def deep_graphs(program: Program) -> list[Diagnostic]:
+    """One diagnostic for each graph of the program (sub-models included) that is too deep."""
+    graphs = [
+        program.graph,
+        *(s.graph for s in program.shared.values() if isinstance(s, SubGraphIR)),
+    ]
+    return [d for g in graphs if (d := too_deep(g)) is not None]
