@@ -16,6 +16,7 @@ from graphspec.order import order
 from graphspec.resolve import Options, resolve_all
 from graphspec.resolve.depth import deep_graphs
 from graphspec.shapes import Inferred, Params, ShapeTree, infer
+from graphspec.shapes.budget import over_budget
 from graphspec.syntax.document import Document
 from graphspec.syntax.lenient import LeftOut
 from graphspec.syntax.loader import load_file
@@ -67,6 +68,7 @@ def check(
     allow_file_arguments: bool = False,
     base_dir: str | Path | None = None,
     backend: str | None = None,
+    max_params: int = DEFAULT_MAX_PARAMS,
 ) -> Checked:
     """Load, validate, resolve and order a spec without building it (no TensorFlow), for
     `backend` (default: the imported Keras's, else KERAS_BACKEND, else tensorflow; what Keras
@@ -78,7 +80,7 @@ def check(
     options = _options(custom_objects, allow_paths, allow_file_arguments, base_dir)
     chosen = backends.chosen(backend)
     with bounded(), paused_gc():
-        return _check(source, options, chosen)
+        return _check(source, options, chosen, max_params)
 
 
 @dataclass
@@ -106,7 +108,12 @@ class _Run:
     warnings: list[Diagnostic]
 
 
-def _run(source: str | Path | Spec | Mapping[str, Any], options: Options, backend: str) -> _Run:
+def _run(
+    source: str | Path | Spec | Mapping[str, Any],
+    options: Options,
+    backend: str,
+    max_params: int = DEFAULT_MAX_PARAMS,
+) -> _Run:
     """Every stage before building, whatever the earlier ones found (what had errors is a
     stand-in of unknown shape), and what `backend` lacks; SpecError only when a cap is passed."""
     early: list[Diagnostic] = []
@@ -128,15 +135,20 @@ def _run(source: str | Path | Spec | Mapping[str, Any], options: Options, backen
     clean = not early and not errors  # else warnings and notes may be artefacts of them
     shapes = [d for d in inferred.diagnostics if d.severity == "error"]
     shapes += backend_rules.problems(program, backend)
+    budget = over_budget(program, inferred.params, max_params)
+    shapes += [budget] if budget is not None else []
     found = [*early, *(d for d in [*errors, *cycles, *shapes] if not doc.spoils(d))]
     warnings += [d for d in inferred.diagnostics if d.severity != "error"]
     return _Run(spec, program, inferred, found, warnings if clean or not found else [])
 
 
 def _check(
-    source: str | Path | Spec | Mapping[str, Any], options: Options, backend: str
+    source: str | Path | Spec | Mapping[str, Any],
+    options: Options,
+    backend: str,
+    max_params: int,
 ) -> Checked:
-    run = _run(source, options, backend)
+    run = _run(source, options, backend, max_params)
     if run.errors:
         raise SpecError(sorted_diagnostics([*run.errors, *run.warnings]))
     run.program.warnings = sorted_diagnostics(run.warnings)
@@ -151,6 +163,7 @@ def check_partially(
     allow_file_arguments: bool = False,
     base_dir: str | Path | None = None,
     backend: str | None = None,
+    max_params: int = DEFAULT_MAX_PARAMS,
 ) -> Partial:
     """`check`, leniently, for views of invalid specs (`graphspec plot`): its diagnostics are
     check's, and the program is what resolves of the spec (nodes with errors are stand-ins).
@@ -159,7 +172,7 @@ def check_partially(
     chosen = backends.chosen(backend)
     try:
         with bounded(), paused_gc():
-            run = _run(source, options, chosen)
+            run = _run(source, options, chosen, max_params)
     except SpecError as e:  # a cap passed: nothing to draw
         doc = None if isinstance(source, Spec | Mapping) else _as_document(source)
         return Partial(doc, None, None, e.diagnostics)
@@ -215,6 +228,7 @@ def build(
         allow_file_arguments=allow_file_arguments,
         base_dir=base_dir,
         backend=chosen,
+        max_params=max_params,
     )
     from graphspec.keras.emit import emit
 

@@ -13,7 +13,6 @@ failing mutant under GRAPHSPEC_FUZZ_FINDINGS (default /tmp/fuzz_findings).
 
 from __future__ import annotations
 
-import codecs
 import contextlib
 import hashlib
 import io
@@ -43,7 +42,6 @@ from graphspec.views.expand import expanded
 from graphspec.views.spec_yaml import to_yaml
 from tests.conftest import FUZZ_CASES
 from tests.fuzz_specs import (
-    LF,
     YAML_BREAK,
     Generated,
     Mutant,
@@ -118,12 +116,12 @@ def spec_file(content: bytes, name: str = "fuzzed.yaml") -> Iterator[Path]:
 
 # ---- located errors -------------------------------------------------------------------------
 #
-# Each mutant records what it mutated (Site, tests/fuzz_specs.py): the spec path of the entry a
+# Each mutant records what it mutated (Site, tests/fuzz_specs/mutations.py): the spec path of the entry a
 # data-level mutation changed, the lines a text-level one touched. Its errors must each name the
 # file and a line and column in it; none may be located by falling back to the top of the file
 # (no error at 1:1 unless a mutation is on line 1, none whose path is not in the document); and
 # at least one must point at what a mutation changed (`explanation`, rules below). Location
-# bugs found this way are listed under "known graphspec bugs" at the end (KNOWN_BUGS).
+# bugs found this way, fixed since, keep regression tests at the end.
 
 WHOLE_FILE = re.compile(r"cannot read the file")
 """Messages about the file as a whole, which may have no line (none of the mutants' problems)."""
@@ -147,16 +145,9 @@ def unmarked(raw: bytes) -> str:
     return raw.decode("utf-8-sig").removeprefix("\ufeff")
 
 
-def lf_position(raw: bytes, at: int) -> tuple[int, int]:
-    """Line and column of byte `at`, counting only `\\n` as a break and every byte of the
-    line before it as a character (what graphspec's loader computes for GS111)."""
-    start = raw.rfind(b"\n", 0, at) + 1
-    return raw.count(b"\n", 0, at) + 1, len(raw[start:at].decode("utf-8", "replace")) + 1
-
-
 def not_utf8(raw: bytes) -> tuple[tuple[int, int], set[tuple[int, int]]] | None:
     """Where the first byte that is not UTF-8 is (by YAML's line breaks, in characters, leading
-    byte order marks not counted), and the places graphspec's KNOWN_BUGS put it."""
+    byte order marks not counted), and no other place it may be."""
     try:
         raw.decode("utf-8")
         return None
@@ -164,10 +155,7 @@ def not_utf8(raw: bytes) -> tuple[tuple[int, int], set[tuple[int, int]]] | None:
         at = e.start
     before = unmarked(raw[:at])
     lines = YAML_BREAK.split(before)
-    buggy = {lf_position(raw, at)}  # lf_lines
-    if raw.startswith(codecs.BOM_UTF8):
-        buggy.add(lf_position(raw, at - len(codecs.BOM_UTF8)))  # bom_not_utf8
-    return (len(lines), len(lines[-1]) + 1), buggy
+    return (len(lines), len(lines[-1]) + 1), set()  # lf_lines and bom_not_utf8: fixed
 
 
 DANGLING = {"GS320", "GS323", "GS324", "GS341", "GS344", "GS703"}
@@ -377,8 +365,6 @@ def explanation(site: Site, d: Diagnostic, final: Final, m: Mutant) -> str | Non
         return "bad byte" if bad[0][0] in site.lines else None
     if d.line in site.lines:
         return "line"
-    if READER.search(d.message) and d.line in site.lf_lines:
-        return "line counted by \\n (KNOWN_BUGS: lf_lines)"
     if site.lines and d.code in READ_CODES and not READER.search(d.message):
         return "read after the change" if d.line >= min(site.lines) else None
     graph, changed = final.graph, final.changed(site)
@@ -420,9 +406,6 @@ def misplaced_cycle(d: Diagnostic, graph: Graph) -> str | None:
             return None
         if p[:1] == ("shared",) and p[-4:-3] == ("graph",) and p[-2] in names:
             return None
-        on_cycle = [("nodes", n) for n in graph.spec_ids(names)]
-        if p[:1] == ("blocks",) and p[:2] in graph.callees(on_cycle):
-            return None  # KNOWN_BUGS: cycle_in_block
     return f"a cycle error at {p}, not at the inputs of a node on the cycle"
 
 
@@ -440,8 +423,7 @@ def misread(d: Diagnostic, raw: bytes) -> str | None:
     a refused character is at its position, a tag, a number or a duplicate key starts there."""
     rest = text_at(raw, d.line, d.column, YAML_BREAK)
     if d.code == "GS101" and (char := re.search(r"\(character #x([0-9a-f]+)\)$", d.message)):
-        lf = text_at(raw, d.line, d.column, LF)  # KNOWN_BUGS: lf_lines
-        if any(t and t.startswith(chr(int(char.group(1), 16))) for t in (rest, lf)):
+        if rest and rest.startswith(chr(int(char.group(1), 16))):
             return None
         return f"no character #x{char.group(1)} there"
     named = {
@@ -687,9 +669,10 @@ def test_cli_validate_on_mutants_exits_0_or_1_without_a_traceback(m: Mutant) -> 
 
 # ---- known graphspec bugs -------------------------------------------------------------------
 #
-# KNOWN_BUGS: location bugs in graphspec found by this fuzzing, which graphspec's owners are to
-# fix. The checks above tolerate exactly these (where they say KNOWN_BUGS); each has a strict
-# xfail test here, so that a fix shows as an XPASS (a failure) and the tolerance can go.
+# Location bugs in graphspec that this fuzzing found, fixed since (lf_lines: positions the
+# loader computes counted only \n as a line break; bom_not_utf8: GS111 three bytes early after
+# a byte order mark; cycle_in_block: a cycle through a block use reported inside the block's
+# definition). Each keeps its regression test; the checks above no longer tolerate them.
 
 
 def errors_of(content: bytes) -> list[tuple[str, int, int, SpecPath]]:
@@ -705,25 +688,17 @@ LF_LINES = (
 )
 
 
-@pytest.mark.xfail(strict=True, raises=AssertionError, reason=LF_LINES)
-def test_known_bug_lf_lines_refused_character() -> None:
+def test_fixed_lf_lines_refused_character() -> None:
     # `name:` is on line 2 for libyaml: a tag there is reported at 2:7
-    assert errors_of(b"graphspec: 1\rname: !!foo 1\n")[0][:3] == ("GS104", 2, 7)
+    assert ("GS104", 2, 7, ("name",)) in errors_of(b"graphspec: 1\rname: !!foo 1\n")
     assert errors_of(b"graphspec: 1\rname: \x07\n") == [("GS101", 2, 7, ())]  # is 1:20
 
 
-@pytest.mark.xfail(strict=True, raises=AssertionError, reason=LF_LINES)
-def test_known_bug_lf_lines_not_utf8() -> None:
+def test_fixed_lf_lines_not_utf8() -> None:
     assert errors_of(b"graphspec: 1\rname: \xff\n") == [("GS111", 2, 7, ())]  # is 1:20
 
 
-@pytest.mark.xfail(
-    strict=True,
-    raises=AssertionError,
-    reason="graphspec bug (bom_not_utf8): after a byte order mark, GS111 is located 3 bytes "
-    "early (the utf-8-sig decoder's error offset does not count the mark)",
-)
-def test_known_bug_bom_not_utf8() -> None:
+def test_fixed_bom_not_utf8() -> None:
     assert errors_of(b"graphspec: 1\nname: \xff\n") == [("GS111", 2, 7, ())]
     assert errors_of(b"\xef\xbb\xbfgraphspec: 1\nname: \xff\n") == [("GS111", 2, 7, ())]  # 2:4
     assert errors_of(b"\xef\xbb\xbfgraphspec: 1\n\xffname: x\n") == [("GS111", 2, 1, ())]  # 1:12
@@ -747,14 +722,7 @@ outputs: [b]
 """
 
 
-@pytest.mark.xfail(
-    strict=True,
-    raises=AssertionError,
-    reason="graphspec bug (cycle_in_block): a cycle through a block use is reported inside the "
-    "block's definition (at an inner node's `inputs`, which reads a formal input), not at a "
-    "node of the spec on the cycle",
-)
-def test_known_bug_cycle_in_block() -> None:
+def test_fixed_cycle_in_block() -> None:
     [(code, _, _, path)] = errors_of(CYCLE_THROUGH_A_BLOCK)
     assert code == "GS401"
     assert path in (("nodes", "a", "inputs"), ("nodes", "b", "inputs"))  # is in blocks.unit

@@ -40,7 +40,7 @@ def test_the_hook_manifest() -> None:
     hook = hooks[0]
     assert (hook["language"], hook["entry"], hook["types"]) == (
         "python",
-        "graphspec validate --only-specs",
+        "graphspec validate --only-specs -q",
         ["yaml"],
     )
 

@@ -465,14 +465,14 @@ BUDGET = (
 from graphspec.keras.compat import keras as _keras
 _keras()
 import graphspec
-from graphspec.diagnostics import BuildError
+from graphspec.diagnostics import GraphSpecError
 spec = {"graphspec": 1, "inputs": {"x": {"shape": [100000]}},
         "nodes": {"huge": {"layer": "Dense", "units": 100000, "inputs": "x"}},
         "outputs": ["huge"]}
 before = peak_kib()
 try:
     graphspec.build(spec)
-except BuildError as e:
+except GraphSpecError as e:  # refused statically (GS607) before Keras allocates anything
     print(e.diagnostics[0].message)
 print(0, peak_kib() - before)
 """

@@ -39,7 +39,7 @@ def printed(code: str, spec: str) -> str:
         (here / "spec.yaml").write_text(spec, "utf-8")
         argv = [command, "spec.yaml", "--no-source"]
         if command == "build":
-            argv += ["-q", "-o", str(Path(tmp) / "m.keras")]
+            argv += ["-o", str(Path(tmp) / "m.keras")]
         err = io.StringIO()
         cwd = Path.cwd()
         os.chdir(here)

@@ -47,7 +47,7 @@ def printed(case: Path, command: str) -> list[str]:
     with tempfile.TemporaryDirectory() as tmp, contextlib.chdir(case.parent):
         argv = ["validate", case.name, "--no-source"]
         if command == "build":
-            argv = ["build", case.name, "-q", "-o", str(Path(tmp) / "m.keras"), "--no-source"]
+            argv = ["build", case.name, "-o", str(Path(tmp) / "m.keras"), "--no-source"]
         err = io.StringIO()
         with contextlib.redirect_stderr(err), contextlib.redirect_stdout(io.StringIO()):
             main(argv)

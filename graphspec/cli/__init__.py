@@ -31,7 +31,9 @@ def main(argv: Sequence[str] | None = None) -> int:
         return EXIT_USAGE
     fmt = getattr(args, "format", "text")
     as_json = fmt == "json"
-    rep = Reporter(sys.stdout if as_json else sys.stderr, args.strict, not args.no_source, fmt)
+    out = sys.stdout if as_json else sys.stderr
+    quiet = bool(getattr(args, "quiet", False))
+    rep = Reporter(out, args.strict, not args.no_source, fmt, quiet)
     try:
         for spec in getattr(args, "specs", None) or ([args.spec] if "spec" in args else []):
             spec_file(spec)

@@ -26,7 +26,9 @@ def add_arguments(c: argparse.ArgumentParser) -> None:
     add_max_params(c)
     add_backend(c)
     c.add_argument("-o", "--output", metavar="OUT.keras", help="where to save")
-    c.add_argument("-q", "--quiet", action="store_true", help="no summary")
+    c.add_argument(
+        "-q", "--quiet", action="store_true", help="print nothing but what fails the run"
+    )
 
 
 def run(args: argparse.Namespace, rep: Reporter) -> None:

@@ -135,6 +135,7 @@ def check_options(args: argparse.Namespace) -> dict[str, Any]:
         "allow_paths": tuple(args.allow_path),
         "allow_file_arguments": args.allow_file_arguments,
         "backend": backend,
+        "max_params": getattr(args, "max_params", DEFAULT_MAX_PARAMS),
     }
 
 

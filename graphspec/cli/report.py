@@ -36,8 +36,17 @@ class Reporter:
     """Prints diagnostics compiler-style (or, `json`, as one object at the end) and remembers
     whether any failed the run."""
 
-    def __init__(self, out: TextIO, strict: bool, show_source: bool, format: str = "text") -> None:
+    def __init__(
+        self,
+        out: TextIO,
+        strict: bool,
+        show_source: bool,
+        format: str = "text",
+        quiet: bool = False,
+    ) -> None:
         self.out, self.strict, self.show_source, self.format = out, strict, show_source, format
+        self.quiet = quiet
+        """`-q`: print nothing but what fails the run."""
         self.failed = False
         self.reported: list[Diagnostic] = []
         self.results: dict[str, Any] = {}
@@ -65,14 +74,16 @@ class Reporter:
         self.failed = self.failed or failed
         for d in diagnostics:
             self.reported.append(d)
-            if self.format == "text":
+            if self.format == "text" and (self.fails([d]) or not self.quiet):
                 src = self.source(d.file) if self.show_source else None
                 print(d.format(src), file=self.out)
         return failed
 
     def say(self, text: str) -> None:
-        """A line of the command's own output (`ok`, `saved …`), control characters escaped."""
-        print(printable(text))
+        """A line of the command's own output (`ok`, `saved …`), control characters escaped;
+        nothing with `-q`."""
+        if not self.quiet:
+            print(printable(text))
 
     def finish(self) -> None:
         """`json`: print every diagnostic reported, with the counts, as one object."""

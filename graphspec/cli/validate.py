@@ -5,7 +5,8 @@ from __future__ import annotations
 import argparse
 from pathlib import Path
 
-from graphspec.cli.options import add_backend, add_common, check_options
+from graphspec.api import Checked
+from graphspec.cli.options import add_backend, add_common, add_max_params, check_options
 from graphspec.cli.report import Reporter
 from graphspec.diagnostics import GraphSpecError
 
@@ -15,7 +16,11 @@ MANY = True
 
 def add_arguments(c: argparse.ArgumentParser) -> None:
     add_common(c)
+    add_max_params(c)
     add_backend(c)  # checks the spec for that backend (GS640); imports nothing
+    c.add_argument(
+        "-q", "--quiet", action="store_true", help="print nothing but what fails the run"
+    )
     c.add_argument(
         "--only-specs",
         action="store_true",
@@ -33,6 +38,24 @@ def run(args: argparse.Namespace, rep: Reporter) -> None:
         if args.only_specs and not is_spec(Path(spec)):
             continue
         try:
-            rep.report(check(spec, **options).warnings)
+            checked = check(spec, **options)
         except GraphSpecError as e:
             rep.report(e.diagnostics)
+            continue
+        if not rep.report(checked.warnings) and not args.quiet and args.format == "text":
+            rep.say(f"{spec}: ok: {facts_line(checked)}")
+
+
+def facts_line(checked: Checked) -> str:
+    """`4 nodes, 3,466 parameters; outputs: dense_3 (None, 10)`: what validate found."""
+    program = checked.program
+    total = checked.params.total
+    params = f"{total.total:,} parameters" if total is not None else "parameters unknown"
+    outputs = []
+    for o in program.graph.outputs:
+        shape = checked.shapes.get(o.ref.target)
+        if o.ref.index is not None and isinstance(shape, list):
+            shape = shape[o.ref.index] if o.ref.index < len(shape) else None
+        outputs.append(f"{o.id} {'unknown' if shape is None else shape}")
+    nodes = len(program.graph.nodes)
+    return f"{nodes:,} node{'s' if nodes != 1 else ''}, {params}; outputs: {', '.join(outputs)}"

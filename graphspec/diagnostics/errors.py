@@ -23,6 +23,8 @@ class BlockUse:
     block: str
     copy: int = 0
     copies: int = 0
+    at: SpecPath = ()
+    """Where the using node is written (its spec path, in the same file)."""
 
     def __str__(self) -> str:
         tag = f", repeat {self.copy} of {self.copies}" if self.copies else ""

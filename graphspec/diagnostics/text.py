@@ -41,3 +41,14 @@ def lines(text: str) -> list[str]:
     if len(found) > 1 and found[-1] == "":
         found.pop()
     return found
+
+
+def position(text: str, offset: int) -> tuple[int, int]:
+    """The 1-based line and column of `offset` in `text`, lines broken where YAML breaks them
+    (\r\n, \r, \n, NEL, LS, PS), as libyaml's marks count them."""
+    line, start = 1, 0
+    for m in LINE_BREAK.finditer(text, 0, offset):
+        if m.end() > offset:
+            break
+        line, start = line + 1, m.end()
+    return line, offset - start + 1

@@ -56,16 +56,24 @@ def _cycles(graph: GraphIR, stuck: set[str]) -> list[Diagnostic]:
             path.append(nxt)
             current = by_id[nxt]
         if reported.isdisjoint(cycle):
-            first = min((by_id[c] for c in cycle[:-1]), key=lambda x: x.order)
-            start = cycle.index(first.id)
-            rotated = [*cycle[start:-1], *cycle[:start], first.id]
-            out.append(
-                first.origin.diagnostic(
-                    "cycle: " + " → ".join(rotated),
-                    path=(*first.origin.path, "inputs"),
-                    code=codes.CYCLE,
-                )
-            )
+            out.append(_cycle_error(cycle, [by_id[c] for c in cycle[:-1]]))
         reported.update(cycle)
         reported.update(path)
     return out
+
+
+def _cycle_error(cycle: list[str], members: list[NodeIR]) -> Diagnostic:
+    """The cycle, from its first node as written in the spec: a node of the graph itself if
+    one is on it, else the use of the block whose copy it is entirely inside."""
+    written = [n for n in members if not n.origin.uses]  # not inside a block's copy
+    first = min(written or members, key=lambda x: x.order)
+    start = cycle.index(first.id)
+    message = "cycle: " + " → ".join([*cycle[start:-1], *cycle[:start], first.id])
+    if written or not first.origin.uses[0].at:
+        return first.origin.diagnostic(
+            message, path=(*first.origin.path, "inputs"), code=codes.CYCLE
+        )
+    use = first.origin.uses[0]
+    return first.origin.doc.diagnostic(
+        (*use.at, "inputs"), f"{use.node}: {message}", code=codes.CYCLE, id=use.node
+    )

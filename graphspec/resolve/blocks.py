@@ -104,7 +104,8 @@ def copies(
     for k in range(1, count + 1):
         if value is not None:
             formals = {bdef.block.inputs[0]: value}
-        use = BlockUse(nid, bdef.id, k, count) if repeat is not None else BlockUse(nid, bdef.id)
+        copy, of = (k, count) if repeat is not None else (0, 0)
+        use = BlockUse(nid, bdef.id, copy, of, site.path)
         prefix = body.name(f"{nid}_{k}_" if repeat is not None else f"{nid}_")
         inner = Body(
             bdef.scope,

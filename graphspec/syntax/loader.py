@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import codecs
 from dataclasses import replace
 from pathlib import Path
 from typing import Any
@@ -12,6 +13,7 @@ from yaml.resolver import BaseResolver
 
 from graphspec.caps import MAX_BYTES, MAX_DEPTH, MAX_EVENTS, MAX_VALUES, paused_gc
 from graphspec.diagnostics import Code, Diagnostic, Inclusion, LoadError, SpecPath, codes
+from graphspec.diagnostics.text import position
 from graphspec.files import display_path
 from graphspec.syntax.document import Document, Pos
 from graphspec.syntax.lenient import entry_of
@@ -220,8 +222,7 @@ def _yaml_error(file: str, text: str, e: yaml.YAMLError) -> Diagnostic:
         pos = e.position
         if not (pos < len(text) and ord(text[pos]) == e.character):  # libyaml counts bytes
             pos = len(text.encode("utf-8", "surrogatepass")[:pos].decode("utf-8", "ignore"))
-        line = text.count("\n", 0, pos) + 1
-        column = pos - (text.rfind("\n", 0, pos) + 1) + 1
+        line, column = position(text, pos)
         message = f"invalid YAML: {e.reason} (character #x{e.character:04x})"
         return Diagnostic(message, file, line, column, code=codes.INVALID_YAML)
     mark = getattr(e, "problem_mark", None) or getattr(e, "context_mark", None)
@@ -313,9 +314,9 @@ def _load_file(path: Path, included_from: tuple[Inclusion, ...], lenient: bool) 
     try:
         text = raw.decode("utf-8-sig")
     except UnicodeDecodeError as e:
-        line = raw[: e.start].count(b"\n") + 1
-        start = raw.rfind(b"\n", 0, e.start) + 1
-        col = len(raw[start : e.start].decode("utf-8", "replace")) + 1  # characters, as YAML's
+        bom = len(codecs.BOM_UTF8) if raw.startswith(codecs.BOM_UTF8) else 0
+        before = raw[bom : bom + e.start].decode("utf-8")  # utf-8-sig counts after its mark
+        line, col = position(before, len(before))  # characters, as YAML's marks count them
         raise LoadError(
             Diagnostic("the file is not valid UTF-8", shown, line, col, code=codes.NOT_UTF8)
         ) from e

@@ -35,7 +35,12 @@ def run(capsys: pytest.CaptureFixture[str], *argv: str) -> tuple[int, str, str]:
 def test_validate_ok_and_invalid(capsys: pytest.CaptureFixture[str], write_spec: Write) -> None:
     good = write_spec(GOOD, "good.yaml")
     bad = write_spec(GOOD.replace("Dense", "Dens"), "bad.yaml")
-    assert run(capsys, "validate", str(good)) == (0, "", "")
+    assert run(capsys, "validate", str(good)) == (
+        0,
+        f"{good}: ok: 1 node, 10 parameters; outputs: d (None, 2)\n",
+        "",
+    )
+    assert run(capsys, "validate", "-q", str(good)) == (0, "", "")
     code, _out, err = run(capsys, "validate", str(good), str(bad))
     assert code == 1
     assert err.splitlines() == [
@@ -150,7 +155,10 @@ def test_python_dash_m_is_the_same_program() -> None:
         text=True,
         timeout=1800,
     )
-    assert (run.returncode, run.stdout, run.stderr) == (0, "", "")
+    assert (run.returncode, run.stderr) == (0, "")
+    assert run.stdout.endswith(
+        "mlp.yaml: ok: 3 nodes, 3,466 parameters; outputs: dense_3 (None, 10)\n"
+    )
     run = subprocess.run(
         [sys.executable, "-m", "graphspec", "--version"],
         capture_output=True,
@@ -183,8 +191,10 @@ def test_custom_objects_option_admits_a_user_layer(
     code, _, err = run(capsys, "validate", "--no-source", str(spec))
     assert code == 1 and "unknown layer 'Fivefold' (a user-defined layer comes in with" in err
     out = tmp_path / "s.keras"
-    argv = ["build", "-q", str(spec), "-o", str(out), "--custom-objects"]
+    argv = ["build", str(spec), "-o", str(out), "--custom-objects"]
     code, _, err = run(capsys, *argv, "user_layers_for_test:Fivefold")
     assert code == 0 and "error:" not in err and "warning:" not in err, err
     assert "note: s: shape unknown past this node" in err  # no static rule for a user's layer
     assert out.is_file()
+    code, stdout, err = run(capsys, "build", "-q", *argv[1:], "user_layers_for_test:Fivefold")
+    assert (code, stdout, err) == (0, "", "")  # -q: nothing but what fails the run

@@ -79,7 +79,7 @@ def test_invalid_spec(
     monkeypatch.chdir(INVALID)
     out = tmp_path / "m.keras"
     if expected.command == "build":
-        argv = ["build", spec.name, "-q", "-o", str(out), "--no-source"]
+        argv = ["build", spec.name, "-o", str(out), "--no-source"]
     else:
         argv = ["validate", spec.name, "--no-source"]
 

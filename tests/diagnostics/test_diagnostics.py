@@ -97,7 +97,7 @@ def test_doc_example_prints_what_the_doc_says(
     command = COMMANDS.get(code[2], "validate")
     argv = [command, "spec.yaml", "--no-source"]
     if command == "build":
-        argv += ["-q", "-o", str(tmp_path / "m.keras")]
+        argv += ["-o", str(tmp_path / "m.keras")]
     status, _, err = run(capsys, *argv)
     assert err == expected, f"graphspec {' '.join(argv)}"
     assert f"[{code}]" in err

@@ -49,7 +49,8 @@ def test_source_line_is_escaped_and_the_caret_still_points_at_the_value() -> Non
 
 def test_lines_are_split_as_yaml_counts_them() -> None:
     """NEL and the line/paragraph separators end lines in YAML; a form feed does not."""
-    assert lines("a\r\nb\rc\x85d\u2028e\n") == ["a", "b", "c", "d", "e", ""]
+    assert lines("a\r\nb\rc\x85d\u2028e\n") == ["a", "b", "c", "d", "e"]
+    assert lines("a\n\n") == ["a", ""]  # the end of the file starts no line of its own
     assert source_line("\tkey: value") == " key: value"  # a tab is one column, as YAML's
 
 

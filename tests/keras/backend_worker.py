@@ -10,9 +10,11 @@ DIR/job.json says what to do:
   DIR/NAME.BACKEND.json (parameter counts, every layer's config in canonical order, the
   oracle's structure differences from the loaded TensorFlow model) and DIR/NAME.BACKEND.npz
   (our predictions and the loaded model's on DIR/NAME.inputs.npz).
-- "write": spec — `graphspec build --backend BACKEND SPEC -o DIR/BACKEND.keras`.
-- "read": true — load every DIR/*.keras, predict on DIR/inputs.npz → DIR/FILE.on.BACKEND.npz.
+- "write": spec — `graphspec build --backend BACKEND SPEC -o DIR/saved/BACKEND.keras`.
+- "read": true — load every DIR/saved/*.keras, predict on DIR/saved/inputs.npz →
+  DIR/saved/FILE.on.BACKEND.npz.
 - "unfreeze": true — a layer frozen in the spec, unfrozen in Python, trains: DIR/unfreeze.BACKEND.json.
+The jobs run in that order, so that one process (its start-up costs seconds) does them all.
 """
 
 from __future__ import annotations
@@ -81,11 +83,11 @@ def compare(directory: Path, name: str, spec: str) -> None:
     np.savez(directory / f"{name}.{BACKEND}.npz", *ours, *loaded)
 
 
-def read(directory: Path) -> None:
-    data = inputs(directory / "inputs.npz")
-    for path in sorted(directory.glob("*.keras")):
+def read(saved: Path) -> None:
+    data = inputs(saved / "inputs.npz")
+    for path in sorted(saved.glob("*.keras")):
         model = keras.saving.load_model(path, compile=False)
-        np.savez(directory / f"{path.stem}.on.{BACKEND}.npz", *predict(model, data))
+        np.savez(saved / f"{path.stem}.on.{BACKEND}.npz", *predict(model, data))
 
 
 def unfreeze(directory: Path) -> None:
@@ -116,11 +118,11 @@ def run(directory: Path) -> None:
     for name, spec in job.get("compare", []):
         compare(directory, name, spec)
     if "write" in job:
-        out = directory / f"{BACKEND}.keras"
+        out = directory / "saved" / f"{BACKEND}.keras"
         status = main(["build", "-q", "--backend", BACKEND, job["write"], "-o", str(out)])
         assert status == 0, status
     if job.get("read"):
-        read(directory)
+        read(directory / "saved")
     if job.get("unfreeze"):
         unfreeze(directory)
 

@@ -12,7 +12,7 @@ import numpy as np
 import pytest
 
 import graphspec
-from graphspec.diagnostics import BuildError
+from graphspec.diagnostics import BuildError, SpecError
 from graphspec.shapes import Inferred
 
 Write = Callable[..., Path]
@@ -85,7 +85,7 @@ outputs: [d]
 
 
 def test_budget_is_enforced_before_weights_are_allocated(write_spec: Write) -> None:
-    """10^10 float32 parameters would need 40 GB: refused, and memory barely moves."""
+    """10^10 float32 parameters would need 40 GB: refused statically, and memory barely moves."""
     path = write_spec("""
 graphspec: 1
 inputs: {x: {shape: [100000]}}
@@ -95,15 +95,32 @@ outputs: [huge]
 """)
     before = resource.getrusage(resource.RUSAGE_SELF).ru_maxrss
     with pytest.raises(
-        BuildError,
+        SpecError,
         match=r"huge: the model would have 10,000,100,000 parameters, over the "
         r"budget of 1,000,000,000",
     ):
         graphspec.build(path)
     grown_kib = resource.getrusage(resource.RUSAGE_SELF).ru_maxrss - before
     assert grown_kib < 1_000_000
-    with pytest.raises(BuildError, match="over the budget of 10"):
+    with pytest.raises(SpecError, match="over the budget of 10"):
         graphspec.build(path, max_params=10)
+
+
+def test_budget_unknown_statically_is_enforced_at_build(write_spec: Write) -> None:
+    """A partial application's count is unknown before building: build still refuses it."""
+    path = write_spec("""
+graphspec: 1
+inputs: {x: {shape: [32, 32, 3]}}
+shared:
+  base: {application: VGG16, weights: null, include_top: false, outputs: [block1_conv2]}
+nodes:
+  features: {use: base, inputs: x}
+outputs: [features]
+""")
+    assert graphspec.check(path).params.total is None
+    with pytest.raises(BuildError, match="over the budget of 1,000") as caught:
+        graphspec.build(path, max_params=1_000)
+    assert caught.value.diagnostics[0].code == "GS607"
 
 
 class Scale(keras.layers.Layer):

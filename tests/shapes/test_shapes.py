@@ -202,7 +202,7 @@ def test_mismatch_inside_a_repeated_block_points_into_the_block(write_spec: Any)
         graphspec.check(path)
     [d] = e.value.diagnostics
     assert d.line == 10
-    assert d.uses == (BlockUse("stage1", "res", copy=2, copies=3),)
+    assert d.uses == (BlockUse("stage1", "res", copy=2, copies=3, at=("nodes", "stage1")),)
     assert d.text.startswith("stage1 (block res, repeat 2 of 3) → c2: Add needs")
     assert "stage1_1_widen (None, 32, 32, 32) from line 11" in d.message
 

@@ -1,0 +1,1 @@
+"""graphspec's benchmark suite: `python -m benchmarks` (see docs/performance.md)."""

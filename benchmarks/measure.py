@@ -1,0 +1,104 @@
+"""How things are timed: fresh child processes (wall time and peak RSS), probes run in them."""
+
+from __future__ import annotations
+
+import json
+import os
+import subprocess
+import sys
+import tempfile
+import time
+from dataclasses import dataclass
+from pathlib import Path
+from typing import Any
+
+ROOT = Path(__file__).resolve().parent.parent
+SOURCE = [ROOT]
+"""The graphspec source tree the children import (--source changes it: an A/B of two trees)."""
+CWD = [Path(tempfile.gettempdir())]
+"""Where children run: not a source tree, since `python -m` puts the working directory first
+on the path."""
+MARK = "BENCHMARK-RESULT "
+TIMEOUT = 1800.0
+"""Seconds one child may run before the case is reported as an error."""
+
+
+def child_env() -> dict[str, str]:
+    """The environment of every child: the source tree measured first on the path, then this
+    checkout (for the benchmarks package), TensorFlow quiet."""
+    env = dict(os.environ)
+    paths = [str(SOURCE[0]), str(ROOT), *filter(None, [env.get("PYTHONPATH")])]
+    env["PYTHONPATH"] = os.pathsep.join(paths)
+    env.setdefault("TF_CPP_MIN_LOG_LEVEL", "3")
+    env.pop("PYTHONPROFILEIMPORTTIME", None)
+    return env
+
+
+@dataclass
+class Run:
+    """One finished child: wall time, peak resident memory, exit status and its output."""
+
+    seconds: float
+    max_rss_mb: float
+    returncode: int
+    stdout: str
+    stderr: str
+
+
+class ChildFailed(Exception):
+    """A child process did not finish as the case expected."""
+
+
+def run(argv: list[str], timeout: float = TIMEOUT) -> Run:
+    """Run argv in a fresh process; wall time from just before the spawn to its exit, peak
+    memory from the child's own rusage (os.wait4: ru_maxrss of that child alone, in KiB)."""
+    with tempfile.TemporaryFile() as out, tempfile.TemporaryFile() as err:
+        start = time.perf_counter()
+        proc = subprocess.Popen(argv, cwd=CWD[0], env=child_env(), stdout=out, stderr=err)
+        deadline = start + timeout
+        while True:
+            pid, status, usage = os.wait4(proc.pid, os.WNOHANG)
+            if pid:
+                break
+            if time.perf_counter() > deadline:
+                proc.kill()
+                os.wait4(proc.pid, 0)
+                raise ChildFailed(f"timed out after {timeout:.0f} s: {' '.join(argv)}")
+            time.sleep(0.002)
+        seconds = time.perf_counter() - start
+        proc.returncode = os.waitstatus_to_exitcode(status)
+        out.seek(0)
+        err.seek(0)
+        return Run(
+            seconds,
+            usage.ru_maxrss / 1024,
+            proc.returncode,
+            out.read().decode("utf-8", "replace"),
+            err.read().decode("utf-8", "replace"),
+        )
+
+
+def python(*args: str) -> list[str]:
+    return [sys.executable, *args]
+
+
+def probe(kind: str, **params: Any) -> dict[str, Any]:
+    """Run benchmarks.probe KIND in a fresh interpreter; its JSON result, with the child's
+    peak memory (`max_rss_mb`) and wall time (`process_seconds`) added."""
+    done = run(python("-m", "benchmarks.probe", kind, json.dumps(params)))
+    for line in reversed(done.stdout.splitlines()):
+        if line.startswith(MARK):
+            result: dict[str, Any] = json.loads(line[len(MARK) :])
+            result["max_rss_mb"] = done.max_rss_mb
+            result["process_seconds"] = done.seconds
+            return result
+    tail = (done.stderr.strip().splitlines() or ["(no output)"])[-1]
+    raise ChildFailed(f"probe {kind} exited {done.returncode}: {tail}")
+
+
+def median(values: list[float]) -> float:
+    ordered = sorted(values)
+    k = len(ordered)
+    if not k:
+        raise ValueError("no values")
+    return ordered[k // 2] if k % 2 else (ordered[k // 2 - 1] + ordered[k // 2]) / 2

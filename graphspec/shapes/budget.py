@@ -1,0 +1,43 @@
+"""The parameter budget before TensorFlow: refused on the node whose callable holds the most."""
+
+from __future__ import annotations
+
+from graphspec.diagnostics import Diagnostic, codes
+from graphspec.ir import GraphIR, NodeIR, Program, SubGraphIR, Use
+from graphspec.shapes.params import Count
+from graphspec.shapes.tally import Params
+
+
+def _largest(program: Program, params: Params) -> tuple[NodeIR, Count] | None:
+    """The node (of the top graph or a sub-model) whose callable declares the most."""
+    graphs: list[tuple[GraphIR, dict[str, Count | None]]] = [(program.graph, params.nodes)]
+    for key, inner in params.inner.items():
+        entry = program.shared.get(key)
+        if isinstance(entry, SubGraphIR):
+            graphs.append((entry.graph, inner))
+    best: tuple[NodeIR, Count] | None = None
+    for graph, counts in graphs:
+        for node in graph.nodes:
+            count = counts.get(node.id)
+            if count is not None and (best is None or count.total > best[1].total):
+                best = (node, count)
+    return best
+
+
+def over_budget(program: Program, params: Params, budget: int) -> Diagnostic | None:
+    """GS607 when the static count — the total, or where some counts are unknown, the largest
+    callable's, which the model has at least — passes the budget; None otherwise."""
+    largest = _largest(program, params)
+    total = params.total.total if params.total is not None else None
+    at_least = total if total is not None else (largest[1].total if largest else 0)
+    if at_least <= budget or largest is None:
+        return None
+    node, count = largest
+    name = node.callable.shared_id if isinstance(node.callable, Use) else node.id
+    amount = f"{total:,}" if total is not None else f"at least {at_least:,}"
+    return node.origin.diagnostic(
+        f"the model would have {amount} parameters, over the budget of {budget:,} "
+        f"(raise it with --max-params); the largest layer, '{name}', has {count.total:,}",
+        code=codes.PARAMETER_BUDGET,
+        hint="raise the budget with --max-params N (max_params= in Python)",
+    )
