@@ -11,7 +11,7 @@ from graphspec.caps import DEFAULT_MAX_PARAMS, paused_gc
 from graphspec.diagnostics import Diagnostic, GraphSpecError, SpecError, sorted_diagnostics
 from graphspec.diagnostics.suggest import bounded
 from graphspec.ir import Program
-from graphspec.keras import backend_rules, backends
+from graphspec.keras import backend_numerics, backend_rules, backends
 from graphspec.order import order
 from graphspec.resolve import Options, resolve_all
 from graphspec.resolve.depth import deep_graphs
@@ -139,6 +139,7 @@ def _run(
     shapes += [budget] if budget is not None else []
     found = [*early, *(d for d in [*errors, *cycles, *shapes] if not doc.spoils(d))]
     warnings += [d for d in inferred.diagnostics if d.severity != "error"]
+    warnings += backend_numerics.warnings(program, inferred.shapes, backend)
     return _Run(spec, program, inferred, found, warnings if clean or not found else [])
 
 

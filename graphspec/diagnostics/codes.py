@@ -362,6 +362,11 @@ NOT_ON_THIS_BACKEND = Code(
     "not on this backend",
     "Keras supports this layer, argument or input only on other backends (--backend).",
 )
+DIFFERS_ON_THIS_BACKEND = Code(
+    "GS641",
+    "differs on this backend",
+    "Keras computes this layer differently on this backend: predictions differ (a warning).",
+)
 
 # ---- expect -------------------------------------------------------------------------------------
 EXPECTED_PARAMS = Code(

@@ -201,17 +201,22 @@ def test_what_a_backend_lacks_is_gs640_at_validate(
     assert main(["validate", str(spec), "--no-source", "--backend", "tensorflow"]) == 0
 
 
-def test_gs640_doc_example_prints_what_the_doc_says(
-    tmp_path: Path, capsys: pytest.CaptureFixture[str], monkeypatch: pytest.MonkeyPatch
+@pytest.mark.parametrize(("code", "status"), [("GS640", 1), ("GS641", 0)])
+def test_backend_doc_examples_print_what_the_doc_says(
+    code: str,
+    status: int,
+    tmp_path: Path,
+    capsys: pytest.CaptureFixture[str],
+    monkeypatch: pytest.MonkeyPatch,
 ) -> None:
     section = re.split(r"^### ", DOC.read_text("utf-8"), flags=re.M)
-    (text,) = [s for s in section if s.startswith("GS640")]
+    (text,) = [s for s in section if s.startswith(code)]
     (spec,) = re.findall(r"^```yml\n(.*?)^```$", text, flags=re.M | re.S)
     (expected,) = re.findall(r"^```text\n(.*?)^```$", text, flags=re.M | re.S)
     command = re.search(r"`graphspec (validate [^`]*)`", text).group(1).split()  # type: ignore[union-attr]
     (tmp_path / "spec.yaml").write_text(spec, "utf-8")
     monkeypatch.chdir(tmp_path)
-    assert main(command) == 1
+    assert main(command) == status
     assert capsys.readouterr().err == expected
 
 
@@ -227,3 +232,51 @@ def test_a_tensorflow_backed_layer_works_on_torch_where_keras_allows_it(tmp_path
         ["fit", "--backend", "torch", str(spec), "--synthetic", "8", "--epochs", "1"]
     )
     assert status == 0, err
+
+
+# ---- GS641: what a backend computes differently, a warning ---------------------------------
+
+POOLS = {  # a node → whether torch pads it unevenly (warned), on its input of SHAPES
+    "odd_pool_stride_2_even_size": (
+        "{layer: AveragePooling2D, args: [3, 2, same], inputs: y}",
+        True,
+    ),
+    "pool_fits_strides": (
+        "{layer: AveragePooling2D, pool_size: 2, padding: same, inputs: y}",
+        False,
+    ),
+    "odd_pool_stride_1": (
+        "{layer: AveragePooling2D, args: [3], strides: 1, padding: same, inputs: y}",
+        False,
+    ),
+    "even_pool_stride_1": (
+        "{layer: AveragePooling1D, pool_size: 2, strides: 1, padding: same, inputs: s}",
+        True,
+    ),
+    "valid": ("{layer: AveragePooling2D, args: [3, 2], inputs: y}", False),
+    "unknown_size": (
+        "{layer: AveragePooling1D, pool_size: 3, strides: 2, padding: same, inputs: s}",
+        True,
+    ),
+    "max_pooling": ("{layer: MaxPooling2D, args: [3, 2, same], inputs: y}", False),
+}
+SHAPES = {"y": "[8, 8, 3]", "s": "[null, 3]"}
+POOLING = "graphspec: 1\ninputs:\n  {x}: {{shape: {shape}}}\nnodes:\n  p: {node}\noutputs: [p]\n"
+
+
+@pytest.mark.parametrize("case", sorted(POOLS))
+def test_uneven_average_pooling_is_gs641_on_torch_only(
+    case: str, tmp_path: Path, capsys: pytest.CaptureFixture[str]
+) -> None:
+    node, warned = POOLS[case]
+    spec = tmp_path / "spec.yaml"
+    x = node.rsplit("inputs: ", 1)[1].rstrip("}")
+    spec.write_text(POOLING.format(x=x, shape=SHAPES[x], node=node), "utf-8")
+    for backend in ("tensorflow", "jax", "torch"):
+        argv = ["validate", str(spec), "--no-source", "--strict", "--backend", backend]
+        fails = warned and backend == "torch"
+        assert main(argv) == (1 if fails else 0), backend
+        err = capsys.readouterr().err
+        assert ("[GS641]" in err) == fails, err
+    if case == "unknown_size":
+        assert "pads an input of some sizes (those its strides do not fit) unevenly" in err
