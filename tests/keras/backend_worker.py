@@ -8,7 +8,8 @@ DIR/job.json says what to do:
 - "compare": [[name, spec], …] — build each spec here; load DIR/NAME.tensorflow.keras (the
   TensorFlow build, its weights randomised) and copy its weights onto ours; write
   DIR/NAME.BACKEND.json (parameter counts, every layer's config in canonical order, the
-  oracle's structure differences from the loaded TensorFlow model) and DIR/NAME.BACKEND.npz
+  oracle's structure differences from the loaded TensorFlow model, the codes of check's
+  warnings on this backend) and DIR/NAME.BACKEND.npz
   (our predictions and the loaded model's on DIR/NAME.inputs.npz).
 - "write": spec — `graphspec build --backend BACKEND SPEC -o DIR/saved/BACKEND.keras`.
 - "read": true — load every DIR/saved/*.keras, predict on DIR/saved/inputs.npz →
@@ -77,6 +78,7 @@ def compare(directory: Path, name: str, spec: str) -> None:
         "params": list(oracle.param_counts(built)),
         "configs": configs(built),
         "differences": found,
+        "warnings": sorted({d.code for d in graphspec.check(spec).program.warnings}),
     }
     (directory / f"{name}.{BACKEND}.json").write_text(json.dumps(report), "utf-8")
     ours, loaded = predict(built, data), predict(twin, data)

@@ -54,6 +54,10 @@ FREE = {"multi_output": 300}
 """Lengths for unsized dimensions where 8 is too short (five-wide convolutions and pools)."""
 REFUSED = {("siamese_distance", "jax")}
 """What a backend refuses before building (GS640): keras.ops.norm with an axis on jax."""
+DIFFERS = {("inception_module", "torch")}
+"""What a backend computes differently, with a warning (GS641): Keras 3.15's torch average
+pooling with uneven "same" padding (branch_c_1). The same configs and parameters; the
+predictions must differ (when Keras fixes it, GS641 goes)."""
 RTOL, ATOL_SCALE = 1e-4, 1e-5
 SAVED = MIXED
 """The spec `graphspec build` writes on each backend, for loading on every other (3 x 3)."""
@@ -150,11 +154,20 @@ def differences(directory: Path, backend: str, spec: str, expected: dict[str, An
     with np.load(directory / f"{name}.{backend}.npz") as arrays:
         values = [arrays[f"arr_{i}"] for i in range(len(arrays.files))]
     count = len(expected["predictions"])
-    problems += mismatches(f"{spec} (weights copied)", values[:count], expected["predictions"])
-    problems += mismatches(
+    found = mismatches(f"{spec} (weights copied)", values[:count], expected["predictions"])
+    found += mismatches(
         f"{spec} (tensorflow's .keras loaded)", values[count:], expected["predictions"]
     )
-    return problems
+    warned = "GS641" in report["warnings"]
+    if (name, backend) in DIFFERS:
+        if not warned or not found:
+            problems.append(
+                f"{spec}: GS641 {warned}, predictions differ {bool(found)}: expected both"
+            )
+        return problems
+    if warned:
+        problems.append(f"{spec}: an unexpected GS641 warning")
+    return problems + found
 
 
 @pytest.mark.parametrize("backend", OTHERS)
