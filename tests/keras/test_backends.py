@@ -10,12 +10,14 @@ torch (the same, and read every file), jax again (read); the module is one xdist
 that the fixture runs once per suite. CI builds a representative
 set (a small model with Conv2D, BatchNormalization, LSTM, attention and an op; a seed spec
 with LSTM and a shared layer; the transformer example; a residual seed spec); every seed
-spec, example and architecture (about 10 minutes):
+spec, example and architecture (21 specs, about 4 minutes):
 
     GRAPHSPEC_ALL_BACKENDS=1 python -m pytest tests/keras/test_backends.py
 
 Tolerance for predictions: |actual - expected| <= 1e-4 * |expected| + 1e-5 * max|expected|
-(the oracle's), elementwise per output; measured differences are about 5e-7."""
+(the oracle's), elementwise per output. Measured (every spec): max|diff| / max|expected| at
+most 3.9e-6 (resnet50 on torch), mostly 1e-7 to 1e-6; inception_module on torch differs by
+0.22 at the border (GS641, DIFFERS)."""
 
 from __future__ import annotations
 
@@ -46,7 +48,7 @@ REPRESENTATIVE = [
     str(SPECS / "examples/transformer_encoder.yaml"),  # MultiHeadAttention, LayerNormalization
     str(SPECS / "seed/residual_projection.yaml"),  # Conv2D, Add
 ]
-EVERY = sorted(
+EVERY = [str(MIXED)] + sorted(
     str(p) for d in ("seed", "examples", "architectures") for p in (SPECS / d).glob("*.yaml")
 )
 SPEC_NAMES = EVERY if os.environ.get("GRAPHSPEC_ALL_BACKENDS") else REPRESENTATIVE
