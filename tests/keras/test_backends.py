@@ -48,9 +48,8 @@ REPRESENTATIVE = [
     str(SPECS / "examples/transformer_encoder.yaml"),  # MultiHeadAttention, LayerNormalization
     str(SPECS / "seed/residual_projection.yaml"),  # Conv2D, Add
 ]
-EVERY = [str(MIXED)] + sorted(
-    str(p) for d in ("seed", "examples", "architectures") for p in (SPECS / d).glob("*.yaml")
-)
+FOLDERS = ("seed", "examples", "architectures")
+EVERY = [str(MIXED), *sorted(str(p) for d in FOLDERS for p in (SPECS / d).glob("*.yaml"))]
 SPEC_NAMES = EVERY if os.environ.get("GRAPHSPEC_ALL_BACKENDS") else REPRESENTATIVE
 FREE = {"multi_output": 300}
 """Lengths for unsized dimensions where 8 is too short (five-wide convolutions and pools)."""
