@@ -104,7 +104,7 @@ def test_keras_backend_is_the_default_and_graphspec_build_follows_it(tmp_path: P
     assert "tensorflow" not in modules
     assert (
         keras.saving.load_model(out, compile=False).count_params()
-        == graphspec.build(MLP).count_params()
+        == graphspec.build(ROOT / MLP).count_params()
     )
 
 
