@@ -11,6 +11,7 @@ from graphspec.caps import DEFAULT_MAX_PARAMS, paused_gc
 from graphspec.diagnostics import Diagnostic, GraphSpecError, SpecError, sorted_diagnostics
 from graphspec.diagnostics.suggest import bounded
 from graphspec.ir import Program
+from graphspec.keras import backend_numerics, backend_rules, backends
 from graphspec.order import order
 from graphspec.resolve import Options, resolve_all
 from graphspec.resolve.depth import deep_graphs
@@ -66,16 +67,20 @@ def check(
     allow_paths: tuple[str | Path, ...] = (),
     allow_file_arguments: bool = False,
     base_dir: str | Path | None = None,
+    backend: str | None = None,
     max_params: int = DEFAULT_MAX_PARAMS,
 ) -> Checked:
-    """Load, validate, resolve and order a spec without building it (no TensorFlow).
+    """Load, validate, resolve and order a spec without building it (no TensorFlow), for
+    `backend` (default: the imported Keras's, else KERAS_BACKEND, else tensorflow; what Keras
+    lacks on it is an error, GS640).
 
     Every problem found before building is reported together, in one SpecError. A spec
     given as data (a mapping, or a Spec not loaded from a file) includes `spec:` files
     relative to `base_dir`, and only from inside it; without `base_dir` it includes none."""
     options = _options(custom_objects, allow_paths, allow_file_arguments, base_dir)
+    chosen = backends.chosen(backend)
     with bounded(), paused_gc():
-        return _check(source, options, max_params)
+        return _check(source, options, chosen, max_params)
 
 
 @dataclass
@@ -106,10 +111,11 @@ class _Run:
 def _run(
     source: str | Path | Spec | Mapping[str, Any],
     options: Options,
+    backend: str,
     max_params: int = DEFAULT_MAX_PARAMS,
 ) -> _Run:
     """Every stage before building, whatever the earlier ones found (what had errors is a
-    stand-in of unknown shape); SpecError only when a cap is passed."""
+    stand-in of unknown shape), and what `backend` lacks; SpecError only when a cap is passed."""
     early: list[Diagnostic] = []
     left = LeftOut()
     if isinstance(source, Spec):
@@ -128,17 +134,22 @@ def _run(
     inferred = infer(program)
     clean = not early and not errors  # else warnings and notes may be artefacts of them
     shapes = [d for d in inferred.diagnostics if d.severity == "error"]
+    shapes += backend_rules.problems(program, backend)
     budget = over_budget(program, inferred.params, max_params)
     shapes += [budget] if budget is not None else []
     found = [*early, *(d for d in [*errors, *cycles, *shapes] if not doc.spoils(d))]
     warnings += [d for d in inferred.diagnostics if d.severity != "error"]
+    warnings += backend_numerics.warnings(program, inferred.shapes, backend)
     return _Run(spec, program, inferred, found, warnings if clean or not found else [])
 
 
 def _check(
-    source: str | Path | Spec | Mapping[str, Any], options: Options, max_params: int
+    source: str | Path | Spec | Mapping[str, Any],
+    options: Options,
+    backend: str,
+    max_params: int,
 ) -> Checked:
-    run = _run(source, options, max_params)
+    run = _run(source, options, backend, max_params)
     if run.errors:
         raise SpecError(sorted_diagnostics([*run.errors, *run.warnings]))
     run.program.warnings = sorted_diagnostics(run.warnings)
@@ -152,15 +163,17 @@ def check_partially(
     allow_paths: tuple[str | Path, ...] = (),
     allow_file_arguments: bool = False,
     base_dir: str | Path | None = None,
+    backend: str | None = None,
     max_params: int = DEFAULT_MAX_PARAMS,
 ) -> Partial:
     """`check`, leniently, for views of invalid specs (`graphspec plot`): its diagnostics are
     check's, and the program is what resolves of the spec (nodes with errors are stand-ins).
     It raises only LoadError (a file that cannot be read or parsed)."""
     options = _options(custom_objects, allow_paths, allow_file_arguments, base_dir)
+    chosen = backends.chosen(backend)
     try:
         with bounded(), paused_gc():
-            run = _run(source, options, max_params)
+            run = _run(source, options, chosen, max_params)
     except SpecError as e:  # a cap passed: nothing to draw
         doc = None if isinstance(source, Spec | Mapping) else _as_document(source)
         return Partial(doc, None, None, e.diagnostics)
@@ -200,17 +213,22 @@ def build(
     allow_paths: tuple[str | Path, ...] = (),
     allow_file_arguments: bool = False,
     base_dir: str | Path | None = None,
+    backend: str | None = None,
 ) -> Any:
     """Build the spec's keras.Model: compiled when the spec has a loss or `compile:`.
 
-    `custom_objects` maps layer names a spec may use to user-defined layer classes.
+    `custom_objects` maps layer names a spec may use to user-defined layer classes. The model
+    is built on `backend` (default: the imported Keras's, else KERAS_BACKEND, else
+    tensorflow), which must be chosen before Keras is imported: a BackendError otherwise.
     """
+    chosen = backends.select(backend)
     checked = check(
         source,
         custom_objects=custom_objects,
         allow_paths=allow_paths,
         allow_file_arguments=allow_file_arguments,
         base_dir=base_dir,
+        backend=chosen,
         max_params=max_params,
     )
     from graphspec.keras.emit import emit
@@ -233,17 +251,22 @@ def from_keras(
     naming each layer the language cannot express; `expect` adds the model's parameter
     counts and output shapes as `expect:` facts; `source` is what diagnostics name as the
     file."""
+    from graphspec.keras.compat import no_tensorflow_probe
     from graphspec.keras.importer import constructor_defaults, import_model
     from graphspec.views.fold import fold
     from graphspec.views.spec_yaml import IMPORT_LAYOUT, to_yaml
 
-    spec = import_model(model, custom_objects=custom_objects, source=source, expect=expect)
-    if blocks:
-        spec = fold(spec, constructor_defaults(spec, custom_objects))
+    with no_tensorflow_probe():  # on jax and torch, reading configs imports no TensorFlow
+        spec = import_model(model, custom_objects=custom_objects, source=source, expect=expect)
+        if blocks:
+            spec = fold(spec, constructor_defaults(spec, custom_objects))
     return to_yaml(spec, IMPORT_LAYOUT)
 
 
+BackendError = backends.BackendError
+
 __all__ = [
+    "BackendError",
     "Checked",
     "GraphSpecError",
     "Partial",

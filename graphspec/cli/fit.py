@@ -9,7 +9,17 @@ import sys
 from pathlib import Path
 from typing import Any
 
-from graphspec.cli.options import add_common, add_max_params, check_options, keras_output, save
+from graphspec.cli import distributed
+from graphspec.cli.options import (
+    add_backend,
+    add_common,
+    add_max_params,
+    check_options,
+    keras_output,
+    positive,
+    save,
+    use_backend,
+)
 from graphspec.cli.report import Reporter, UsageError
 from graphspec.diagnostics import GraphSpecError
 
@@ -18,16 +28,6 @@ MANY = False
 
 EXIT_INTERRUPTED = 130
 """Ctrl-C: 128 + SIGINT, as shells report it."""
-
-
-def positive(text: str) -> int:
-    try:
-        value = int(text)
-    except ValueError:
-        value = 0
-    if value < 1:
-        raise argparse.ArgumentTypeError(f"expected a positive integer, got {text!r}")
-    return value
 
 
 def fraction(text: str) -> float:
@@ -43,6 +43,7 @@ def fraction(text: str) -> float:
 def add_arguments(c: argparse.ArgumentParser) -> None:
     add_common(c)
     add_max_params(c)
+    add_backend(c)
     source = c.add_mutually_exclusive_group(required=True)
     source.add_argument(
         "--data", metavar="FILE.npz", help="arrays named by input ids and output ids"
@@ -79,6 +80,7 @@ def add_arguments(c: argparse.ArgumentParser) -> None:
     )
     _model_arguments(c)
     _output_arguments(c)
+    distributed.add_arguments(c)
 
 
 def _model_arguments(c: argparse.ArgumentParser) -> None:
@@ -167,13 +169,15 @@ def _run(args: argparse.Namespace, rep: Reporter) -> None:
     from graphspec.keras.data import DataError
 
     out = early_checks(args)
+    backend = use_backend(args)
     options = check_options(args)
     try:
         checked = check(args.spec, **options)
         rep.report(checked.warnings)
         if rep.failed:
             return
-        history = _fit(args, checked, options["custom_objects"], rep)
+        session = distributed.session(args, backend, checked.spec)
+        history = _fit(args, checked, options["custom_objects"], rep, session)
     except GraphSpecError as e:
         rep.report(e.diagnostics)
         return
@@ -181,24 +185,31 @@ def _run(args: argparse.Namespace, rep: Reporter) -> None:
         raise UsageError(str(e)) from e
     if history is None:
         return
-    if out is not None:
-        save(history.model, out, args.spec, rep)
-    _write_history(args, history)
+    try:
+        if session.writes:  # only process 0 of a job
+            if out is not None:
+                save(history.model, out, args.spec, rep)
+            _write_history(args, history)
+    finally:
+        session.barrier()
 
 
-def _fit(args: argparse.Namespace, checked: Any, custom: dict[str, Any], rep: Reporter) -> Any:
+def _fit(
+    args: argparse.Namespace, checked: Any, custom: dict[str, Any], rep: Reporter, session: Any
+) -> Any:
     from graphspec.keras import train
 
     program = train.with_loss(checked.program, args.loss)
-    model = train.build_model(
-        program,
-        list(checked.spec.shared),
-        train.Trainable(tuple(args.freeze), tuple(args.unfreeze)),
-        custom,
-        args.max_params,
-        args.seed,
-        Path(args.load_weights) if args.load_weights else None,
-    )
+    with session.scope():  # the whole build: graphspec allocates its variables late
+        model = train.build_model(
+            program,
+            list(checked.spec.shared),
+            train.Trainable(tuple(args.freeze), tuple(args.unfreeze)),
+            custom,
+            args.max_params,
+            session.seed(args.seed),
+            Path(args.load_weights) if args.load_weights else None,
+        )
     if args.freeze or args.unfreeze:
         print(_trainable_line(model, args))
     prepared = train.prepare(
@@ -210,17 +221,30 @@ def _fit(args: argparse.Namespace, checked: Any, custom: dict[str, Any], rep: Re
         length=args.length,
         validation=Path(args.validation_data) if args.validation_data else None,
     )
+    batch = args.batch_size
+    if session.job.mode is not None:
+        settings = checked.spec.fit
+        batch = batch or (settings.batch_size if settings is not None else None) or 32
+        prepared, batch = session.shard(prepared, batch)
     try:
-        return train.train(
-            model,
-            checked.spec,
-            program,
-            prepared,
-            epochs=args.epochs,
-            batch_size=args.batch_size,
-            validation_split=args.validation_split,
-            allowed=tuple(Path(p) for p in args.allow_path),
-        )
+        with session.training(model):
+            history = train.train(
+                model,
+                checked.spec,
+                program,
+                prepared,
+                epochs=args.epochs,
+                batch_size=batch,
+                validation_split=args.validation_split,
+                allowed=tuple(Path(p) for p in args.allow_path),
+                verbose=None if session.writes else 0,
+            )
+        distributed.end(session, model)
+        return history
+    except GraphSpecError as e:
+        if session.job.several:
+            distributed.lost(session, e)
+        raise
     except train.Interrupted as e:
         written = f"; -o {args.output} was not written" if args.output else ""
         _stop(

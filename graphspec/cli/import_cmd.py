@@ -8,7 +8,7 @@ import sys
 from pathlib import Path
 from typing import Any
 
-from graphspec.cli.options import user_layers
+from graphspec.cli.options import add_backend, use_backend, user_layers
 from graphspec.cli.report import Reporter, UsageError
 from graphspec.diagnostics import GraphSpecError
 
@@ -44,6 +44,7 @@ def add_arguments(c: argparse.ArgumentParser) -> None:
         metavar="MODULE",
         help="the layer classes MODULE offers (imports MODULE)",
     )
+    add_backend(c)
     c.add_argument("--no-source", action="store_true", help=argparse.SUPPRESS)
     c.add_argument(
         "--format",
@@ -104,6 +105,7 @@ def run(args: argparse.Namespace, rep: Reporter) -> None:
     from graphspec.files import write_atomically
 
     out, shape = _checked(args)
+    use_backend(args)  # before Keras is imported: the model is read on the chosen backend
     custom = user_layers(args)
     try:
         model, source = _model(args, shape, custom)

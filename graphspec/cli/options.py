@@ -56,6 +56,16 @@ def add_common(c: argparse.ArgumentParser) -> None:
     )
 
 
+def positive(text: str) -> int:
+    try:
+        value = int(text)
+    except ValueError:
+        value = 0
+    if value < 1:
+        raise argparse.ArgumentTypeError(f"expected a positive integer, got {text!r}")
+    return value
+
+
 def add_max_params(c: argparse.ArgumentParser) -> None:
     c.add_argument(
         "--max-params",
@@ -66,10 +76,46 @@ def add_max_params(c: argparse.ArgumentParser) -> None:
     )
 
 
+BACKEND_HELP = (
+    "the Keras backend to build on (default: KERAS_BACKEND, else tensorflow), chosen before "
+    "Keras is imported; the same spec gives the same model on each"
+)
+
+
+def add_backend(c: argparse.ArgumentParser) -> None:
+    """`--backend tensorflow|jax|torch` (a command that builds calls `use_backend` first)."""
+    from graphspec.keras.backends import BACKENDS
+
+    c.add_argument("--backend", choices=BACKENDS, help=BACKEND_HELP)
+
+
+def use_backend(args: argparse.Namespace) -> str:
+    """Choose the run's backend (`--backend`, else KERAS_BACKEND, else tensorflow) before
+    anything imports Keras; a usage error when it cannot be had in this process."""
+    from graphspec.keras.backends import BackendError, select
+
+    try:
+        return select(getattr(args, "backend", None))
+    except BackendError as e:
+        raise UsageError(f"--backend: {e}") from e
+
+
+def checked_backend(args: argparse.Namespace) -> str:
+    """The backend a command that does not build checks the spec for (nothing is imported)."""
+    from graphspec.keras.backends import BackendError, chosen
+
+    try:
+        return chosen(getattr(args, "backend", None))
+    except BackendError as e:
+        raise UsageError(f"--backend: {e}") from e
+
+
 def user_layers(args: argparse.Namespace) -> dict[str, Any]:
     """--custom-objects and --plugin classes together; one name may not mean two classes."""
     from graphspec.keras.plugins import PluginError, custom_objects, load_plugins
 
+    if args.custom_objects or args.plugin:
+        use_backend(args)  # the modules import Keras
     try:
         found = custom_objects(args.custom_objects)
         plugins = load_plugins(args.plugin)
@@ -83,10 +129,12 @@ def user_layers(args: argparse.Namespace) -> dict[str, Any]:
 
 def check_options(args: argparse.Namespace) -> dict[str, Any]:
     """The keyword arguments of graphspec.check that the command line sets."""
+    backend = checked_backend(args)
     return {
         "custom_objects": user_layers(args),
         "allow_paths": tuple(args.allow_path),
         "allow_file_arguments": args.allow_file_arguments,
+        "backend": backend,
         "max_params": getattr(args, "max_params", DEFAULT_MAX_PARAMS),
     }
 

@@ -7,7 +7,13 @@ import argparse
 import sys
 from typing import Any
 
-from graphspec.cli.options import add_common, add_max_params, check_options
+from graphspec.cli.options import (
+    add_backend,
+    add_common,
+    add_max_params,
+    check_options,
+    use_backend,
+)
 from graphspec.cli.report import Reporter
 from graphspec.diagnostics import GraphSpecError
 from graphspec.ir import LayerIR, Program, SubGraphIR, Use
@@ -20,6 +26,7 @@ MANY = False
 def add_arguments(c: argparse.ArgumentParser) -> None:
     add_common(c)
     add_max_params(c)
+    add_backend(c)
 
 
 def keras_name(program: Program, node_id: str, fn: Any) -> str:
@@ -73,6 +80,7 @@ def run(args: argparse.Namespace, rep: Reporter) -> None:
     if not s.complete:
         from graphspec.keras.emit import emit
 
+        use_backend(args)  # only now, where Keras must build what is not known statically
         try:
             model = emit(checked.program, options["custom_objects"], args.max_params)
         except GraphSpecError as e:

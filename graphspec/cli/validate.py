@@ -6,7 +6,7 @@ import argparse
 from pathlib import Path
 
 from graphspec.api import Checked
-from graphspec.cli.options import add_common, add_max_params, check_options
+from graphspec.cli.options import add_backend, add_common, add_max_params, check_options
 from graphspec.cli.report import Reporter
 from graphspec.diagnostics import GraphSpecError
 
@@ -17,6 +17,7 @@ MANY = True
 def add_arguments(c: argparse.ArgumentParser) -> None:
     add_common(c)
     add_max_params(c)
+    add_backend(c)  # checks the spec for that backend (GS640); imports nothing
     c.add_argument(
         "-q", "--quiet", action="store_true", help="print nothing but what fails the run"
     )

@@ -357,6 +357,18 @@ KERAS_FAILED_TO_TRAIN = Code(
     "GS631", "Keras failed to train", "model.fit raised: the settings do not train (graphspec fit)."
 )
 
+# backends (graphspec/keras/backend_rules.py; checked before building)
+NOT_ON_THIS_BACKEND = Code(
+    "GS640",
+    "not on this backend",
+    "Keras supports this layer, argument or input only on other backends (--backend).",
+)
+DIFFERS_ON_THIS_BACKEND = Code(
+    "GS641",
+    "differs on this backend",
+    "Keras computes this layer differently on this backend: predictions differ (a warning).",
+)
+
 # ---- expect -------------------------------------------------------------------------------------
 EXPECTED_PARAMS = Code(
     "GS701", "parameter count", "The model's parameter count differs from `expect:`."

@@ -11,12 +11,13 @@ from contextlib import contextmanager
 from dataclasses import dataclass
 from typing import Any
 
+from graphspec.keras import backends
+
 
 @contextmanager
 def quiet_stderr() -> Iterator[None]:
     """Silence file descriptor 2 (C++ logging) for the block; Python exceptions still propagate."""
     os.environ.setdefault("TF_CPP_MIN_LOG_LEVEL", "3")
-    os.environ.setdefault("KERAS_BACKEND", "tensorflow")
     sys.stderr.flush()
     saved = os.dup(2)
     devnull = os.open(os.devnull, os.O_WRONLY)
@@ -30,16 +31,28 @@ def quiet_stderr() -> Iterator[None]:
 
 
 def keras() -> Any:
-    """Import Keras on the TensorFlow backend, keeping TensorFlow's C++ start-up chatter
-    (oneDNN, CUDA probing) off the terminal; Python errors still propagate."""
-    if "keras" in sys.modules and "tensorflow" in sys.modules:
-        return sys.modules["keras"]
+    """Import Keras on the backend `backends.select()` chose (KERAS_BACKEND, else tensorflow),
+    and TensorFlow only on the TensorFlow backend, keeping its C++ start-up chatter (oneDNN,
+    CUDA probing) off the terminal; Python errors still propagate."""
+    module = sys.modules.get("keras")
+    if module is not None and hasattr(module, "config"):
+        if module.config.backend() != "tensorflow" or "tensorflow" in sys.modules:
+            return module
+    else:
+        backends.select()
     with quiet_stderr():
         import keras as k
-        import tensorflow as tf
 
-        tf.config.list_physical_devices()  # probe devices now, while stderr is quiet
+        if k.config.backend() == "tensorflow":
+            import tensorflow as tf
+
+            tf.config.list_physical_devices()  # probe devices now, while stderr is quiet
     return k
+
+
+def backend() -> str:
+    """The backend of the imported Keras (importing it if need be)."""
+    return str(keras().config.backend())
 
 
 @contextmanager
@@ -68,27 +81,62 @@ def without_weights() -> Iterator[None]:
         _global_state().set_global_attribute("uninitialized_variables", [])
 
 
-def allocate_declared() -> None:
-    """Allocate every variable declared under `declared_only()`."""
+def allocate_declared(model: Any = None) -> None:
+    """Allocate every variable declared under `declared_only()`; those of `model`'s layers
+    that are trainable weights of a frozen layer are allocated as trainable backend
+    variables, as an eager build makes them, so that unfreezing the layer trains them."""
     from keras.src.backend.common.variables import initialize_all_variables
 
-    initialize_all_variables()
+    frozen = [v for v in _frozen_trainable(model) if v._value is None] if model is not None else []
+    for v in frozen:
+        v._trainable = True  # the backend variable takes the flag it is created with
+    try:
+        initialize_all_variables()
+    finally:
+        for v in frozen:
+            v.trainable = False  # Keras's flag again (torch: requires_grad, as eagerly)
 
 
-def train_backing_variables(model: Any) -> None:
-    """Make the backend variable behind each of the model's trainable weights trainable too.
+def every_layer(model: Any) -> list[Any]:
+    """The model and every layer in it, nested models' layers too, each once."""
+    return list(model._flatten_layers(include_self=True, recursive=True))
 
-    Keras creates a weight's tf.Variable trainable at the TensorFlow level even in a layer
-    frozen at construction (only Keras's own flag is off); a weight first allocated under
-    `declared_only()` after its layer was frozen gets a non-trainable tf.Variable, which no
-    GradientTape watches, so unfreezing the layer later would train nothing. Replaces each
-    such backing variable by a trainable copy (values kept) before anything is trained."""
-    import tensorflow as tf
 
-    for weight in model.trainable_weights:
-        backing = getattr(weight, "_value", None)
-        if isinstance(backing, tf.Variable) and not backing.trainable:
-            weight._value = tf.Variable(backing, trainable=True, name=weight.name)
+def _frozen_trainable(model: Any) -> list[Any]:
+    """The weights that layers of `model` (nested ones too) hold as trainable, but that are
+    not trainable now because their layer is frozen (`trainable=False`)."""
+    found: dict[int, Any] = {}
+    for layer in every_layer(model):
+        for v in layer._trainable_variables:
+            if not v.trainable:
+                found.setdefault(id(v), v)
+    return list(found.values())
+
+
+@contextmanager
+def no_tensorflow_probe() -> Iterator[None]:
+    """On jax and torch, keep Keras from importing TensorFlow (2.5 s, 1 GB) only to ask
+    whether an object is a TensorFlow type (serialization) or to seed it (set_random_seed):
+    while TensorFlow is not imported, no object is of its types and nothing uses its seed."""
+    name = backend()  # imports Keras first, quietly, on the chosen backend
+    from keras.src.utils import module_utils
+
+    lazy = module_utils.tensorflow
+    if name == "tensorflow" or "tensorflow" in sys.modules or lazy._available is not None:
+        yield
+        return
+    lazy._available = False
+    try:
+        yield
+    finally:
+        if "tensorflow" not in sys.modules:
+            lazy._available = None
+
+
+def set_random_seed(seed: int) -> None:
+    """keras.utils.set_random_seed (Python, NumPy, the backend), TensorFlow's only on it."""
+    with no_tensorflow_probe():
+        keras().utils.set_random_seed(seed)
 
 
 def _global_state() -> Any:
@@ -322,4 +370,18 @@ def _graph_requirements(k: Any) -> list[str]:
     with fresh_names():
         if k.layers.ReLU().name != "re_lu":
             missing.append("the 'object_name_uids' counters of keras.src global_state")
+    return missing + _layer_requirements(k.Model(x, y))
+
+
+def _layer_requirements(model: Any) -> list[str]:
+    """The private attributes of layers and of Keras's lazy TensorFlow module used here."""
+    from keras.src.utils import module_utils
+
+    missing = []
+    if not hasattr(model, "_flatten_layers") or not all(
+        hasattr(layer, "_trainable_variables") for layer in model._flatten_layers()
+    ):
+        missing.append("Layer._flatten_layers and Layer._trainable_variables")
+    if not hasattr(getattr(module_utils, "tensorflow", None), "_available"):
+        missing.append("keras.src.utils.module_utils.tensorflow._available")
     return missing

@@ -328,7 +328,7 @@ def emit(
         declared = count_declared(model)
         if declared > max_params:
             raise over_budget(program.graph, model, declared, max_params)
-    compat.allocate_declared()
+    compat.allocate_declared(model)
     if program.compile is not None:
         try:
             compile_model(emitter.named, model, program.compile, emitter.keras)

@@ -31,9 +31,10 @@ def _is_layer(value: Any) -> bool:
 
 
 def _quiet_import(module_name: str) -> Any:
-    from graphspec.keras.compat import quiet_stderr
+    from graphspec.keras.compat import keras, quiet_stderr
 
-    with quiet_stderr():  # layer modules import Keras, and so TensorFlow
+    keras()  # on the chosen backend, before the module imports Keras itself
+    with quiet_stderr():
         return importlib.import_module(module_name)
 
 

@@ -38,9 +38,12 @@ def save_model(model: Any, target: str | Path) -> Path:
     target = keras_target(target)
     build_optimizer(model)
 
+    from graphspec.keras.compat import no_tensorflow_probe
+
     def write(temporary: Path) -> None:
         try:
-            model.save(temporary)
+            with no_tensorflow_probe():
+                model.save(temporary)
         except OSError:
             raise
         except Exception as e:

@@ -85,7 +85,7 @@ def build_model(
             f"{suggest(unknown[0], choices)} ({known})"
         )
     if seed is not None:
-        compat.keras().utils.set_random_seed(seed)
+        compat.set_random_seed(seed)
     model = emit(program, custom_objects, max_params)
     if weights is not None:
         load_weights(model, weights)
@@ -94,8 +94,6 @@ def build_model(
             model.get_layer(sid).trainable = value
         except ValueError as e:
             raise RunError(f"'{sid}': no layer of the built model has that name ({e})") from e
-    if changes:
-        compat.train_backing_variables(model)
     if changes and program.compile is not None:
         _recompile(model, program, custom_objects or {})
     return model

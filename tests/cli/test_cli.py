@@ -121,13 +121,14 @@ def test_expand_prints_a_spec(capsys: pytest.CaptureFixture[str]) -> None:
 
 
 def _imports(code: str) -> set[str]:
-    """The top-level modules a fresh interpreter has imported after running `code`."""
+    """The top-level modules a fresh interpreter has imported after running `code` (read from
+    the probe's own last line: what `code` prints, a help text say, is not a module)."""
     probe = code + "\nimport sys\nprint(' '.join(sorted({m.split('.')[0] for m in sys.modules})))"
     run = subprocess.run(
         [sys.executable, "-c", probe], capture_output=True, text=True, cwd=ROOT, timeout=1800
     )
     assert run.returncode == 0, run.stderr
-    return set(run.stdout.split())
+    return set(run.stdout.splitlines()[-1].split())
 
 
 HEAVY = {"tensorflow", "keras", "numpy", "jax", "torch"}

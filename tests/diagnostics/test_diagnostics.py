@@ -72,6 +72,7 @@ MANUAL = {
     *("GS106", "GS109", "GS110", "GS111", "GS409", "GS603", "GS605", "GS608"),
     *("GS113", "GS114", "GS350", "GS410", "GS411", "GS412"),
     *("GS630", "GS631"),  # graphspec fit: tests/cli/test_fit_callbacks.py
+    *("GS640", "GS641"),  # validate --backend: tests/cli/test_backend_option.py
 }
 MANUAL |= {f"GS80{i}" for i in range(1, 9)}  # import: Python examples, tests at the end
 """Codes whose example is not a spec snippet; each has a test of its own below."""
