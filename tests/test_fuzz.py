@@ -116,7 +116,7 @@ def spec_file(content: bytes, name: str = "fuzzed.yaml") -> Iterator[Path]:
 
 # ---- located errors -------------------------------------------------------------------------
 #
-# Each mutant records what it mutated (Site, tests/fuzz_specs.py): the spec path of the entry a
+# Each mutant records what it mutated (Site, tests/fuzz_specs/mutations.py): the spec path of the entry a
 # data-level mutation changed, the lines a text-level one touched. Its errors must each name the
 # file and a line and column in it; none may be located by falling back to the top of the file
 # (no error at 1:1 unless a mutation is on line 1, none whose path is not in the document); and
