@@ -33,10 +33,16 @@ class _Bounds:
 
 
 def _index(text: str, file: str) -> Callable[[], tuple[dict[SpecPath, Pos], dict[SpecPath, Pos]]]:
+    """The positions of `text`, read once however many copies of its Document ask (a file
+    included several times is one Document, copied per inclusion)."""
+    made: list[tuple[dict[SpecPath, Pos], dict[SpecPath, Pos]]] = []
+
     def index() -> tuple[dict[SpecPath, Pos], dict[SpecPath, Pos]]:
-        with paused_gc():
-            _, builder = read_indexed(text, file)
-        return builder.positions, builder.key_positions
+        if not made:
+            with paused_gc():
+                _, builder = read_indexed(text, file)
+            made.append((builder.positions, builder.key_positions))
+        return made[0]
 
     return index
 
