@@ -6,7 +6,7 @@ from importlib import import_module
 from typing import TYPE_CHECKING, Any
 
 if TYPE_CHECKING:  # imported on first use (PEP 562): `graphspec --help` needs none of them
-    from graphspec.api import Checked, build, check, load
+    from graphspec.api import Checked, build, check, from_keras, load
     from graphspec.diagnostics import (
         BuildError,
         Diagnostic,
@@ -23,6 +23,7 @@ _LAZY = {
     "Checked": "graphspec.api",
     "build": "graphspec.api",
     "check": "graphspec.api",
+    "from_keras": "graphspec.api",
     "load": "graphspec.api",
     "BuildError": "graphspec.diagnostics",
     "Diagnostic": "graphspec.diagnostics",
@@ -60,5 +61,6 @@ __all__ = [
     "__version__",
     "build",
     "check",
+    "from_keras",
     "load",
 ]

@@ -218,4 +218,38 @@ def build(
     return emit(checked.program, custom_objects, max_params)
 
 
-__all__ = ["Checked", "GraphSpecError", "Partial", "build", "check", "check_partially", "load"]
+def from_keras(
+    model: Any,
+    *,
+    custom_objects: Mapping[str, Any] | None = None,
+    blocks: bool = False,
+    expect: bool = False,
+    source: str = "<model>",
+) -> str:
+    """A spec (YAML text) that builds `model` again: a functional or Sequential keras.Model.
+
+    `custom_objects` maps the names a spec may use to user-defined layer classes; `blocks`
+    folds repeated structures into blocks (docs/import.md). Raises GraphSpecError (GS8xx)
+    naming each layer the language cannot express; `expect` adds the model's parameter
+    counts and output shapes as `expect:` facts; `source` is what diagnostics name as the
+    file."""
+    from graphspec.keras.importer import constructor_defaults, import_model
+    from graphspec.views.fold import fold
+    from graphspec.views.spec_yaml import IMPORT_LAYOUT, to_yaml
+
+    spec = import_model(model, custom_objects=custom_objects, source=source, expect=expect)
+    if blocks:
+        spec = fold(spec, constructor_defaults(spec, custom_objects))
+    return to_yaml(spec, IMPORT_LAYOUT)
+
+
+__all__ = [
+    "Checked",
+    "GraphSpecError",
+    "Partial",
+    "build",
+    "check",
+    "check_partially",
+    "from_keras",
+    "load",
+]

@@ -8,6 +8,7 @@ from pathlib import Path
 import keras
 
 import graphspec
+from graphspec.keras import compat
 
 
 class ModelCache:
@@ -25,7 +26,11 @@ class ModelCache:
 
     def reference(self, name: str) -> keras.Model:
         if name not in self.references:
-            self.references[name] = self._references[name]()
+            # as the tutorial runs it, in a fresh process: the layers it leaves unnamed are
+            # named by Keras's counters from zero (else ref_mlp's second Dense may be
+            # `dense_3`, the name it gives its third, when earlier tests counted two)
+            with compat.fresh_names():
+                self.references[name] = self._references[name]()
         return self.references[name]
 
     def graphspec(self, name: str) -> keras.Model:

@@ -5,7 +5,17 @@ from __future__ import annotations
 import argparse
 from types import ModuleType
 
-from graphspec.cli import build, check, expand, fit, plot, schema, summary, validate
+from graphspec.cli import (
+    build,
+    check,
+    expand,
+    fit,
+    import_cmd,
+    plot,
+    schema,
+    summary,
+    validate,
+)
 
 COMMANDS: dict[str, ModuleType] = {
     "validate": validate,
@@ -16,6 +26,7 @@ COMMANDS: dict[str, ModuleType] = {
     "schema": schema,
     "plot": plot,
     "summary": summary,
+    "import": import_cmd,
 }
 """Each command's module: HELP, MANY (SPEC… for True, SPEC for False, none for None),
 add_arguments(parser) and run(args, reporter)."""

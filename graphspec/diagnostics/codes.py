@@ -29,6 +29,7 @@ RANGES = {
     "GS5": "static shapes",
     "GS6": "build: what Keras refused, the parameter budget, saving",
     "GS7": "expect: facts the built model breaks",
+    "GS8": "import: what the language cannot express",
 }
 """The hundreds: one stage of the compiler each."""
 
@@ -307,7 +308,7 @@ SUBMODELS_TOO_DEEP = Code(
 )
 BLOCKS_TOO_DEEP = Code("GS412", "blocks too deep", "Blocks use blocks over 32 deep.")
 GRAPH_TOO_DEEP = Code(
-    "GS413", "graph too deep", "A chain of over 800 layers: Keras would run out of recursion."
+    "GS413", "graph too deep", "A chain of over 1,500 layers: Keras would run out of recursion."
 )
 
 # ---- static shapes (graphspec/shapes/) ---------------------------------------------------------
@@ -363,6 +364,44 @@ EXPECTED_PARAMS = Code(
 EXPECTED_OUTPUT_SHAPE = Code("GS702", "output shape", "An output's shape differs from `expect:`.")
 EXPECTED_NOT_AN_OUTPUT = Code(
     "GS703", "not a model output", "`expect.output_shapes` names no output of the model."
+)
+
+# ---- import (graphspec/keras/importer/) -------------------------------------------------------
+IMPORT_UNKNOWN_LAYER = Code(
+    "GS801",
+    "layer not in the language",
+    "A layer class that is not one of Keras's own public layers and was not given with --plugin.",
+)
+IMPORT_REFUSED_LAYER = Code(
+    "GS802", "refused layer", "A Lambda, or a layer that runs foreign code or loads files."
+)
+IMPORT_RAW_OPERATION = Code(
+    "GS803",
+    "raw operation",
+    "A keras.ops call in the graph that no function on the `op:` allow-list makes.",
+)
+IMPORT_SUB_MODEL = Code(
+    "GS804",
+    "sub-model not expressible",
+    "A subclassed model, or a Sequential holding more than layers.",
+)
+IMPORT_ARGUMENT = Code(
+    "GS805",
+    "argument not expressible",
+    "A constructor or call argument that is not plain data, a Keras name or a layer.",
+)
+IMPORT_GRAPH = Code(
+    "GS806",
+    "graph not expressible",
+    "Call inputs, model inputs or outputs, or sharing in a form the language lacks.",
+)
+IMPORT_COMPILE = Code(
+    "GS807",
+    "compile setting not expressible",
+    "A loss, metric or optimizer that is not Keras's own, or a compile option the language lacks.",
+)
+IMPORT_CANNOT_LOAD = Code(
+    "GS808", "cannot load the model", "Keras could not load the .keras file (in safe mode)."
 )
 
 

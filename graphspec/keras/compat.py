@@ -6,8 +6,9 @@ from __future__ import annotations
 
 import os
 import sys
-from collections.abc import Iterator
+from collections.abc import Callable, Iterator
 from contextlib import contextmanager
+from dataclasses import dataclass
 from typing import Any
 
 
@@ -55,6 +56,18 @@ def declared_only() -> Iterator[None]:
         raise
 
 
+@contextmanager
+def without_weights() -> Iterator[None]:
+    """Build inside for the graph and configs alone: variables are declared, never allocated
+    (a 350M-parameter application costs no memory); they are forgotten on the way out."""
+    k = keras()
+    try:
+        with k.StatelessScope(initialize_variables=False):
+            yield
+    finally:
+        _global_state().set_global_attribute("uninitialized_variables", [])
+
+
 def allocate_declared() -> None:
     """Allocate every variable declared under `declared_only()`."""
     from keras.src.backend.common.variables import initialize_all_variables
@@ -88,6 +101,127 @@ def producer_name(tensor: Any) -> str | None:
     """The name of the layer (or operation) whose call produced a symbolic tensor."""
     history = getattr(tensor, "_keras_history", None)
     return str(history[0].name) if history else None
+
+
+# ---- reading a built model's graph (graphspec import) ---------------------------------------
+
+
+@dataclass(frozen=True)
+class Call:
+    """One call of an operation in a model's graph: call number `index` of `operation`, the
+    arguments it was given (symbolic tensors among constants) and the tensors it returned."""
+
+    operation: Any
+    index: int
+    args: tuple[Any, ...]
+    kwargs: dict[str, Any]
+    outputs: tuple[Any, ...]
+
+
+def producer(value: Any) -> tuple[Any, int, int] | None:
+    """(operation, call index, output index) of the call that made a symbolic tensor."""
+    history = getattr(value, "_keras_history", None)
+    if history is None or history[0] is None:
+        return None
+    return history[0], int(history[1]), int(history[2])
+
+
+def call_of(operation: Any, index: int) -> Call:
+    node = operation._inbound_nodes[index]
+    arguments = node.arguments
+    return Call(
+        operation, index, tuple(arguments.args), dict(arguments.kwargs), tuple(node.outputs)
+    )
+
+
+def is_input_call(operation: Any, index: int) -> bool:
+    """Whether the call is a graph's entry point (an InputLayer's), with no tensor arguments."""
+    return bool(operation._inbound_nodes[index].is_input)
+
+
+def symbolic_in(value: Any) -> list[Any]:
+    """The symbolic tensors in a (nested) call argument, in order."""
+    if producer(value) is not None:
+        return [value]
+    if isinstance(value, dict):
+        return [t for v in value.values() for t in symbolic_in(v)]
+    if isinstance(value, list | tuple):
+        return [t for v in value for t in symbolic_in(v)]
+    return []
+
+
+def model_calls(model: Any, reads: Callable[[Call], list[Any]] | None = None) -> list[Call]:
+    """The calls of a model's own graph (entry points left out), each once, in the order a
+    program builds them: depth first from the outputs, through the tensors each call reads
+    (`reads`; by default every tensor among its arguments) in order, a call after them."""
+    read = reads or (lambda c: symbolic_in([list(c.args), c.kwargs]))
+    order: list[Call] = []
+    done: set[tuple[int, int]] = set()
+    stack: list[tuple[Any, int, bool]] = []
+    for tensor in reversed(list(model.outputs)):
+        made = producer(tensor)
+        if made is not None:
+            stack.append((made[0], made[1], False))
+    while stack:
+        operation, index, expanded = stack.pop()
+        if (id(operation), index) in done:
+            continue
+        if expanded:
+            done.add((id(operation), index))
+            if not is_input_call(operation, index):
+                order.append(call_of(operation, index))
+            continue
+        stack.append((operation, index, True))
+        if is_input_call(operation, index):
+            continue
+        for tensor in reversed(read(call_of(operation, index))):
+            made = producer(tensor)
+            if made is not None and (id(made[0]), made[1]) not in done:
+                stack.append((made[0], made[1], False))
+    return order
+
+
+def keras_mask(tensor: Any) -> Any:
+    """The mask Keras attached to a symbolic tensor (an Embedding's with mask_zero), or None."""
+    from keras.src.backend import get_keras_mask
+
+    return get_keras_mask(tensor)
+
+
+def is_functional(model: Any) -> bool:
+    """A Functional model (keras.Model(inputs, outputs)); not a Sequential or subclass."""
+    from keras.src.models.functional import Functional
+
+    return type(model) is Functional
+
+
+LAYER_MODULES = ("keras.layers", "keras.src.layers", "keras.src.models", "keras.src.applications")
+"""Where Keras's serializations of layers and models say they come from."""
+
+
+def serializes_a_layer(module: str) -> bool:
+    """Whether a serialization's `module` is one of layers (or models) of Keras."""
+    return module.startswith(LAYER_MODULES)
+
+
+def defined_in_applications(cls: type) -> bool:
+    """Whether a class comes from keras.applications' own modules (a private layer)."""
+    return cls.__module__.startswith("keras.src.applications.")
+
+
+@contextmanager
+def fresh_names() -> Iterator[None]:
+    """Inside, Keras names new layers as in a fresh session (`dense`, `dense_1`, …), so that
+    building a model twice gives the same names; the counters outside are kept."""
+    state = _global_state()
+    saved = state.get_global_attribute("object_name_uids")
+    from keras.src.utils.naming import reset_uids
+
+    reset_uids()
+    try:
+        yield
+    finally:
+        state.set_global_attribute("object_name_uids", saved)
 
 
 APPLICATION_MODULES = "keras.src.applications."
@@ -159,4 +293,33 @@ def requirements() -> list[str]:
     if not pending:
         missing.append("the 'uninitialized_variables' list of keras.src global_state")
     state.set_global_attribute("uninitialized_variables", [])
+    return missing + _graph_requirements(k)
+
+
+def _graph_requirements(k: Any) -> list[str]:
+    """What reading a model's graph (model_calls, keras_mask, fresh_names) relies on."""
+    missing = []
+    x = k.Input((2,), name="probe_in")
+    dense = k.layers.Dense(2, name="probe_dense")
+    y = dense(dense(x))
+    calls = model_calls(k.Model(x, y))
+    if [(c.operation.name, c.index, len(c.args)) for c in calls] != [
+        ("probe_dense", 0, 1),
+        ("probe_dense", 1, 1),
+    ]:
+        missing.append("Operation._inbound_nodes[i].arguments/.outputs/.is_input (call nodes)")
+    try:
+        from keras.src.models.functional import Functional  # noqa: F401
+        from keras.src.utils.naming import reset_uids  # noqa: F401
+    except ImportError:
+        missing.append("keras.src.models.functional.Functional, keras.src.utils.naming")
+    masked = k.layers.Embedding(3, 2, mask_zero=True)(k.Input((None,), dtype="int32"))
+    try:
+        if keras_mask(masked) is None:
+            missing.append("the mask Keras attaches to a symbolic tensor")
+    except ImportError:
+        missing.append("keras.src.backend.get_keras_mask")
+    with fresh_names():
+        if k.layers.ReLU().name != "re_lu":
+            missing.append("the 'object_name_uids' counters of keras.src global_state")
     return missing

@@ -73,6 +73,7 @@ MANUAL = {
     *("GS113", "GS114", "GS350", "GS410", "GS411", "GS412"),
     *("GS630", "GS631"),  # graphspec fit: tests/cli/test_fit_callbacks.py
 }
+MANUAL |= {f"GS80{i}" for i in range(1, 9)}  # import: Python examples, tests at the end
 """Codes whose example is not a spec snippet; each has a test of its own below."""
 
 
@@ -448,3 +449,110 @@ def test_nesting_too_deep_gs411_gs412(
     status, _, err = run(capsys, "validate", "--no-source", f"{case}.yaml")
     assert status == 1 and err.count("error:") == 1 and f"[{code}]" in err
     assert "Traceback" not in err
+
+
+# ---- import (GS8xx): the Python examples of docs/diagnostics.md, as tests --------------------
+
+
+def _unknown_layer() -> Any:
+    import keras
+
+    class Scale(keras.layers.Layer):
+        def call(self, x: Any) -> Any:
+            return 2.0 * x
+
+    x = keras.Input((3,), name="x")
+    return keras.Model(x, Scale(name="scale")(x))
+
+
+def _lambda() -> Any:
+    import keras
+
+    x = keras.Input((3,), name="x")
+    return keras.Model(x, keras.layers.Lambda(lambda t: 2.0 * t, name="double")(x))
+
+
+def _raw_operation() -> Any:
+    import keras
+
+    x = keras.Input((3,), name="x")
+    return keras.Model(x, keras.ops.sort(keras.layers.Dense(2, name="d")(x)))
+
+
+def _subclassed_inside() -> Any:
+    import keras
+
+    class Doubled(keras.Model):
+        def __init__(self) -> None:
+            super().__init__(name="doubled")
+            self.dense = keras.layers.Dense(3)
+
+        def call(self, x: Any) -> Any:
+            return self.dense(x)
+
+    x = keras.Input((3,), name="x")
+    return keras.Model(x, Doubled()(x))
+
+
+def halve(t: Any) -> Any:
+    return t / 2
+
+
+def _function_argument() -> Any:
+    import keras
+
+    x = keras.Input((3,), name="x")
+    return keras.Model(x, keras.layers.Dense(2, activation=halve, name="d")(x))
+
+
+def _shared_across_graphs() -> Any:
+    import keras
+
+    dense = keras.layers.Dense(3, name="dense")
+    x = keras.Input((3,), name="x")
+    inner = keras.Model(x, dense(x), name="inner")
+    y = keras.Input((3,), name="y")
+    return keras.Model(y, dense(inner(y)), name="outer")
+
+
+def _weighted_metrics() -> Any:
+    import keras
+
+    x = keras.Input((3,), name="x")
+    model = keras.Model(x, keras.layers.Dense(2, name="d")(x), name="m")
+    model.compile(loss="mse", weighted_metrics=["mae"])
+    return model
+
+
+IMPORT_EXAMPLES = {
+    "GS801": _unknown_layer,
+    "GS802": _lambda,
+    "GS803": _raw_operation,
+    "GS804": _subclassed_inside,
+    "GS805": _function_argument,
+    "GS806": _shared_across_graphs,
+    "GS807": _weighted_metrics,
+}
+
+
+@pytest.mark.parametrize("code", sorted(IMPORT_EXAMPLES))
+def test_import_example_prints_what_the_doc_says(code: str) -> None:
+    from graphspec.keras import compat
+
+    (expected,) = blocks(sections()[code], "text")
+    with compat.fresh_names():  # the Keras names of a raw op (`sort`) count up
+        model = IMPORT_EXAMPLES[code]()
+    with pytest.raises(GraphSpecError) as e:
+        graphspec.from_keras(model)
+    assert codes_of(e) == [code]
+    assert f"{e.value}\n" == expected
+
+
+def test_a_model_file_keras_cannot_load_gs808(
+    capsys: pytest.CaptureFixture[str], tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    monkeypatch.chdir(tmp_path)
+    (tmp_path / "broken.keras").write_bytes(b"not a Keras archive")
+    (expected,) = blocks(sections()["GS808"], "text")
+    status, _, err = run(capsys, "import", "broken.keras")
+    assert (status, err) == (1, expected)
