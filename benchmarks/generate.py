@@ -28,7 +28,7 @@ def _dense(nid: str, src: str, extra: str = "") -> str:
 
 DEPTH = 400
 """The longest chain of calls a generated shape makes before it starts again from the input:
-graphspec refuses a chain of more than 800 layers (`MAX_GRAPH_DEPTH`: Keras recurses once per
+graphspec refuses a chain of more than `MAX_GRAPH_DEPTH` layers (1,500; Keras recurses once per
 layer to build or load a model), so a long shape is several chains side by side, their ends
 joined by one Add (the join counts as one of the n nodes)."""
 
