@@ -26,23 +26,50 @@ def _dense(nid: str, src: str, extra: str = "") -> str:
     return f"  {nid}: {{layer: Dense, units: {WIDTH}, activation: relu, inputs: {src}{extra}}}"
 
 
-def chain(n: int) -> str:
-    """n Dense layers, each reading the one before."""
-    lines = [*_head(f"chain_{n}"), "nodes:"]
-    src = "x"
+DEPTH = 400
+"""The longest chain of calls a generated shape makes before it starts again from the input:
+graphspec refuses a chain of more than `MAX_GRAPH_DEPTH` layers (1,500; Keras recurses once per
+layer to build or load a model), so a long shape is several chains side by side, their ends
+joined by one Add (the join counts as one of the n nodes)."""
+
+
+def _joined(n: int, body: Callable[[int], tuple[list[str], list[str]]]) -> list[str]:
+    """The node lines of `body(n)` (lines, chain ends); when it made more than one chain,
+    `body(n - 1)` and one Add of the ends, so that the spec still has n nodes."""
+    lines, ends = body(n)
+    if len(ends) > 1:
+        lines, ends = body(n - 1)
+        lines.append(f"  join: {{layer: Add, inputs: [{', '.join(ends)}]}}")
+        ends = ["join"]
+    return [*lines, f"outputs: [{ends[0]}]", ""]
+
+
+def _chain_body(n: int) -> tuple[list[str], list[str]]:
+    lines, ends, src = [], [], "x"
     for i in range(n):
+        if i and i % DEPTH == 0:
+            ends.append(src)
+            src = "x"
         lines.append(_dense(f"n{i}", src))
         src = f"n{i}"
-    return "\n".join([*lines, f"outputs: [{src}]", ""])
+    return lines, [*ends, src]
 
 
-def wide(n: int) -> str:
-    """Fan-out then fan-in: a hub, FAN branches reading it, one Add joining them (the next
-    hub), again and again; n nodes in all."""
-    lines = [*_head(f"wide_{n}"), "nodes:", _dense("h0", "x")]
+def chain(n: int) -> str:
+    """n Dense layers, each reading the one before (chains of DEPTH, joined)."""
+    return "\n".join([*_head(f"chain_{n}"), "nodes:", *_joined(n, _chain_body)])
+
+
+def _wide_body(n: int) -> tuple[list[str], list[str]]:
+    lines, ends = [_dense("h0", "x")], []
     hub, count, g = "h0", 1, 0
     while count + FAN + 1 <= n:
         g += 1
+        if g % (DEPTH // 2) == 0:  # each fan-out and fan-in is two calls deep
+            ends.append(hub)
+            lines.append(_dense(f"h{g}_start", "x"))
+            hub, count = f"h{g}_start", count + 1
+            continue
         branches = [f"g{g}_b{j}" for j in range(FAN)]
         lines += [_dense(b, hub) for b in branches]
         hub = f"h{g}"
@@ -51,7 +78,13 @@ def wide(n: int) -> str:
     while count < n:  # top up to exactly n with a short chain
         lines.append(_dense(f"t{count}", hub))
         hub, count = f"t{count}", count + 1
-    return "\n".join([*lines, f"outputs: [{hub}]", ""])
+    return lines, [*ends, hub]
+
+
+def wide(n: int) -> str:
+    """Fan-out then fan-in: a hub, FAN branches reading it, one Add joining them (the next
+    hub), again and again; n nodes in all (chains of DEPTH calls, joined)."""
+    return "\n".join([*_head(f"wide_{n}"), "nodes:", *_joined(n, _wide_body)])
 
 
 BLOCK = """blocks:
@@ -69,31 +102,61 @@ BLOCK = """blocks:
 """A residual block of four nodes, with parameters substituted in three ways."""
 
 
-def blocks(n: int) -> str:
-    """A chain of uses of a four-node residual block (n nodes when flattened)."""
-    lines = [*_head(f"blocks_{n}"), *BLOCK.splitlines(), "nodes:"]
-    src = "x"
+def _block_uses(n: int, use: Callable[[str, str], list[str]]) -> tuple[list[str], list[str]]:
+    """n // 4 uses of the four-node block (`use(prefix, src)` writes one), the rest Dense;
+    chains of DEPTH calls."""
+    lines, ends, src = [], [], "x"
     for i in range(n // 4):
-        lines.append(f"  u{i}: {{block: unit, width: {WIDTH}, inputs: {src}}}")
-        src = f"u{i}"
+        if i and i % (DEPTH // 4) == 0:
+            ends.append(src)
+            src = "x"
+        lines += use(f"u{i}", src)
+        src = lines[-1].split(":")[0].strip()
     for i in range(n % 4):
         lines.append(_dense(f"t{i}", src))
         src = f"t{i}"
-    return "\n".join([*lines, f"outputs: [{src}]", ""])
+    return lines, [*ends, src]
+
+
+def _use(prefix: str, src: str) -> list[str]:
+    return [f"  {prefix}: {{block: unit, width: {WIDTH}, inputs: {src}}}"]
+
+
+def blocks(n: int) -> str:
+    """A chain of uses of a four-node residual block (n nodes when flattened)."""
+    body = _joined(n, lambda k: _block_uses(k, _use))
+    return "\n".join([*_head(f"blocks_{n}"), *BLOCK.splitlines(), "nodes:", *body])
+
+
+def _repeat_steps(
+    n: int, step: Callable[[int, str], tuple[list[str], str]]
+) -> tuple[list[str], list[str]]:
+    """Steps of 8 nodes (`step(i, src)` writes one), the rest Dense; chains of DEPTH calls."""
+    lines, ends, src, count, i = [], [], "x", 0, 0
+    while count + 8 <= n:
+        if i and i % (DEPTH // 8) == 0:
+            ends.append(src)
+            src = "x"
+        more, src = step(i, src)
+        lines += more
+        count, i = count + 8, i + 1
+    while count < n:
+        lines.append(_dense(f"t{count}", src))
+        src, count = f"t{count}", count + 1
+    return lines, [*ends, src]
+
+
+def _repeat_step(i: int, src: str) -> tuple[list[str], str]:
+    return [
+        _dense(f"r{i}", src, ", repeat: 4"),
+        f"  u{i}: {{block: unit, width: {WIDTH}, repeat: 1, inputs: r{i}}}",
+    ], f"u{i}"
 
 
 def repeats(n: int) -> str:
     """A chain of `repeat: 4` Dense nodes and `repeat: 2` block uses (n nodes flattened)."""
-    lines = [*_head(f"repeats_{n}"), *BLOCK.splitlines(), "nodes:"]
-    src, count, i = "x", 0, 0
-    while count + 8 <= n:
-        lines.append(_dense(f"r{i}", src, ", repeat: 4"))
-        lines.append(f"  u{i}: {{block: unit, width: {WIDTH}, repeat: 1, inputs: r{i}}}")
-        src, count, i = f"u{i}", count + 8, i + 1
-    while count < n:
-        lines.append(_dense(f"t{count}", src))
-        src, count = f"t{count}", count + 1
-    return "\n".join([*lines, f"outputs: [{src}]", ""])
+    body = _joined(n, lambda k: _repeat_steps(k, _repeat_step))
+    return "\n".join([*_head(f"repeats_{n}"), *BLOCK.splitlines(), "nodes:", *body])
 
 
 def _unit(prefix: str, src: str) -> list[str]:
@@ -106,33 +169,28 @@ def _unit(prefix: str, src: str) -> list[str]:
     ]
 
 
+def _unit_use(prefix: str, src: str) -> list[str]:
+    return _unit(f"{prefix}_", src)
+
+
 def blocks_expanded(n: int) -> str:
     """blocks(n) with every block use written out: the same n nodes, as plain nodes."""
-    lines = [*_head(f"blocks_{n}"), "nodes:"]
-    src = "x"
-    for i in range(n // 4):
-        lines += _unit(f"u{i}_", src)
-        src = f"u{i}_out"
-    for i in range(n % 4):
-        lines.append(_dense(f"t{i}", src))
-        src = f"t{i}"
-    return "\n".join([*lines, f"outputs: [{src}]", ""])
+    body = _joined(n, lambda k: _block_uses(k, _unit_use))
+    return "\n".join([*_head(f"blocks_{n}"), "nodes:", *body])
+
+
+def _expanded_step(i: int, src: str) -> tuple[list[str], str]:
+    lines = []
+    for k in range(1, 5):
+        lines.append(_dense(f"r{i}_{k}", src))
+        src = f"r{i}_{k}"
+    return [*lines, *_unit(f"u{i}_1_", src)], f"u{i}_1_out"
 
 
 def repeats_expanded(n: int) -> str:
     """repeats(n) with every copy written out: the same n nodes, as plain nodes."""
-    lines = [*_head(f"repeats_{n}"), "nodes:"]
-    src, count, i = "x", 0, 0
-    while count + 8 <= n:
-        for k in range(1, 5):
-            lines.append(_dense(f"r{i}_{k}", src))
-            src = f"r{i}_{k}"
-        lines += _unit(f"u{i}_1_", src)
-        src, count, i = f"u{i}_1_out", count + 8, i + 1
-    while count < n:
-        lines.append(_dense(f"t{count}", src))
-        src, count = f"t{count}", count + 1
-    return "\n".join([*lines, f"outputs: [{src}]", ""])
+    body = _joined(n, lambda k: _repeat_steps(k, _expanded_step))
+    return "\n".join([*_head(f"repeats_{n}"), "nodes:", *body])
 
 
 EXPANDED: dict[str, Callable[[int], str]] = {
@@ -167,7 +225,8 @@ class Layer:
 
 def deep_model(n: int) -> list[Layer]:
     """n layers in residual units: Dense, LayerNormalization, Dense, Add (with the unit's
-    input), Activation, Dropout; the last unit is cut short at n."""
+    input), Activation, Dropout; the last unit is cut short at n; towers of at most DEPTH
+    layers from the input, their ends joined by one Add (the last of the n layers)."""
     unit = (
         ("Dense", (("units", 16), ("activation", "relu"))),
         ("LayerNormalization", (("epsilon", 1e-6),)),
@@ -178,13 +237,20 @@ def deep_model(n: int) -> list[Layer]:
     )
     out: list[Layer] = []
     src = unit_in = "x"
-    for i in range(n):
+    tower = DEPTH // len(unit) * len(unit)
+    ends: list[str] = []
+    for i in range(n - 1 if n > tower else n):
+        if i and i % tower == 0:  # a new tower from the input (the depth cap)
+            ends.append(src)
+            src = "x"
         cls, kwargs = unit[i % len(unit)]
         if i % len(unit) == 0:
             unit_in = src
         inputs = (src, unit_in) if cls == "Add" else (src,)
         out.append(Layer(f"l{i}", cls, kwargs, inputs))
         src = f"l{i}"
+    if ends:
+        out.append(Layer("join", "Add", (), (*ends, src)))
     return out
 
 

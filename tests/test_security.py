@@ -79,16 +79,22 @@ MEASURE_LOAD = (
     + """
 import sys
 from graphspec.diagnostics import LoadError
-from graphspec.syntax import loader
+from graphspec.syntax import indexed, loader, reader
 work = {"events": 0, "values": 0}
-see, value = loader._Bounds.see, loader._Builder.value
-def counting_see(self, event):
-    work["events"] += 1
-    return see(self, event)
-def counting_value(self, node, path):
+class CountingParser(reader.Parser):
+    def get_event(self):
+        event = super().get_event()
+        work["events"] += event is not None
+        return event
+reader.Parser = CountingParser
+fast, slow = reader.Fast.value, indexed.Indexed.value
+def counting_fast(self, event):
     work["values"] += 1
-    return value(self, node, path)
-loader._Bounds.see, loader._Builder.value = counting_see, counting_value
+    return fast(self, event)
+def counting_indexed(self, event, path):
+    work["values"] += 1
+    return slow(self, event, path)
+reader.Fast.value, indexed.Indexed.value = counting_fast, counting_indexed
 try:
     loader.load_file(sys.argv[1])
     message = "loaded"
@@ -141,7 +147,8 @@ def test_deep_nesting_is_refused_by_both_yaml_parsers(
     prelude = ["import sys", "sys.modules['yaml.cyaml'] = None"] if parser == "pure-python" else []
     message, events, values, _ = measured_load(deep, *prelude)
     assert message.startswith(f"nesting deeper than {MAX_DEPTH} levels")
-    assert events <= MAX_DEPTH + 10 and values == 0  # refused as the depth is passed
+    # refused as the depth is passed: the values read are the ones that enclose it
+    assert events <= MAX_DEPTH + 10 and values <= MAX_DEPTH + 8
 
 
 def test_document_size_is_capped_at_the_real_cap(

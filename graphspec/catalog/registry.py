@@ -6,7 +6,7 @@ import json
 from dataclasses import dataclass, field
 from functools import cache
 from importlib import resources
-from typing import Any
+from typing import Any, NoReturn
 
 from graphspec.diagnostics import Problem, codes, suggest
 
@@ -71,17 +71,30 @@ def layer(name: str, custom: frozenset[str] = frozenset()) -> LayerInfo | None:
     """The registered layer `name`; None for a custom layer; Problem when unknown or refused."""
     if name in custom:
         return None
+    if name in REFUSED_LAYERS or name not in data()["layers"]:
+        _unregistered(name, custom)
+    return _layer(name)
+
+
+@cache
+def _layer(name: str) -> LayerInfo:
+    """One LayerInfo per layer class, made once (every node and every shape rule asks)."""
+    return _info(name, data()["layers"][name])
+
+
+def _unregistered(name: str, custom: frozenset[str]) -> NoReturn:
     if name in REFUSED_LAYERS:
         raise Problem(
             f"layer '{name}' is refused: {REFUSED_LAYERS[name]}", code=codes.REFUSED_LAYER
         )
-    entry = data()["layers"].get(name)
-    if entry is None:
-        hint = suggest(name, [*layer_names(), *custom]) or (
-            " (a user-defined layer comes in with --plugin MODULE or --custom-objects "
-            "MODULE:NAME, or custom_objects= in Python)"
-        )
-        raise Problem(f"unknown layer '{name}'{hint}", code=codes.UNKNOWN_LAYER)
+    hint = suggest(name, [*layer_names(), *custom]) or (
+        " (a user-defined layer comes in with --plugin MODULE or --custom-objects "
+        "MODULE:NAME, or custom_objects= in Python)"
+    )
+    raise Problem(f"unknown layer '{name}'{hint}", code=codes.UNKNOWN_LAYER)
+
+
+def _info(name: str, entry: dict[str, Any]) -> LayerInfo:
     return LayerInfo(
         name,
         tuple(entry["positional"]),
@@ -123,18 +136,25 @@ UNKNOWN_NAME = {
 
 def check_name(kind: str, name: str) -> None:
     """Check a loss, metric, optimizer, activation, initializer… name; Problem when unknown."""
+    if name in _name_set(kind):
+        return
     names: list[str] = data()[kind]
     pool = names
     if kind == "optimizers":
         pool = [*names, *data()["optimizer_classes"]]
         if name.lower() in names:
             return
-    if name in names:
-        return
     singular = kind.removesuffix("es") if kind == "losses" else kind.removesuffix("s")
     raise Problem(f"unknown {singular} '{name}'{suggest(name, pool)}", code=UNKNOWN_NAME[kind])
 
 
+@cache
+def _name_set(kind: str) -> frozenset[str]:
+    """The names of `kind` as a set (every activation, initializer… of every node is looked up)."""
+    return frozenset(data()[kind])
+
+
+@cache
 def kind_of_keyword(keyword: str) -> str | None:
     """'initializers', 'regularizers', 'constraints' or 'activations' for such a keyword."""
     if keyword in ACTIVATION_KEYWORDS:

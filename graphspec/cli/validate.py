@@ -4,11 +4,14 @@ from __future__ import annotations
 
 import argparse
 from pathlib import Path
+from typing import TYPE_CHECKING
 
-from graphspec.api import Checked
 from graphspec.cli.options import add_backend, add_common, add_max_params, check_options
 from graphspec.cli.report import Reporter
 from graphspec.diagnostics import GraphSpecError
+
+if TYPE_CHECKING:  # `graphspec --help` imports this module: not the compiler
+    from graphspec.api import Checked
 
 HELP = "check specs without building them (no TensorFlow)"
 MANY = True

@@ -17,7 +17,9 @@ NUMBERS = ("int", "float")
 
 def _has(value: Any, test: Any) -> bool:
     """Whether `value`, or any item of it (lists and mappings, however nested), passes `test`."""
-    stack = [value]
+    if not isinstance(value, list | dict):  # most arguments: one number or string
+        return bool(test(value))
+    stack: list[Any] = [value]
     while stack:
         v = stack.pop()
         if isinstance(v, list):

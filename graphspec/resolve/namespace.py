@@ -14,11 +14,10 @@ from graphspec.syntax.sections import NAMESPACES
 def check_namespace(ctx: Context, graph: Graph, doc: Document, base: SpecPath) -> set[str]:
     """Inputs, nodes, shared and blocks share one namespace per graph; returns the ids given
     twice (each reported at its second use, in file order)."""
-    entries = [
-        (doc.locate((*base, section, gid), key=True), section, gid)
-        for section in NAMESPACES
-        for gid in getattr(graph, section)
-    ]
+    ids = [(section, gid) for section in NAMESPACES for gid in getattr(graph, section)]
+    if len({gid for _, gid in ids}) == len(ids):
+        return set()  # no id twice (the common case): no position needed
+    entries = [(doc.locate((*base, section, gid), key=True), section, gid) for section, gid in ids]
     seen: dict[str, tuple[str, int]] = {}
     duplicates: set[str] = set()
     for pos, section, gid in sorted(entries, key=lambda e: (e[0].line, e[0].column)):

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from collections.abc import Callable
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any, cast
@@ -27,8 +28,6 @@ class Document:
     text: str
     data: Any
     path: Path | None = None
-    positions: dict[SpecPath, Pos] = field(default_factory=dict)
-    key_positions: dict[SpecPath, Pos] = field(default_factory=dict)
     included_from: tuple[Inclusion, ...] = ()
     """The `spec:` includes through which this file was reached, innermost first."""
     problems: list[Diagnostic] = field(default_factory=list)
@@ -36,6 +35,38 @@ class Document:
     spoiled: set[SpecPath] = field(default_factory=set)
     """Entries (a node, an output, a compile setting…) holding a value that had problems and
     was replaced by null: later stages' diagnostics about them are artefacts of that."""
+    index: Callable[[], tuple[dict[SpecPath, Pos], dict[SpecPath, Pos]]] | None = field(
+        default=None, repr=False, compare=False
+    )
+    """Makes the positions of every value and key on first use (the loader reads the text
+    again: a spec that has no problem never needs them)."""
+    _positions: dict[SpecPath, Pos] | None = field(default=None, repr=False, compare=False)
+    _key_positions: dict[SpecPath, Pos] = field(default_factory=dict, repr=False, compare=False)
+
+    @property
+    def positions(self) -> dict[SpecPath, Pos]:
+        """Where each value was written, by its path."""
+        if self._positions is None:
+            self._index()
+        assert self._positions is not None
+        return self._positions
+
+    @property
+    def key_positions(self) -> dict[SpecPath, Pos]:
+        """Where each key of a mapping was written, by the path of its value."""
+        if self._positions is None:
+            self._index()
+        return self._key_positions
+
+    def indexed(self, positions: dict[SpecPath, Pos], keys: dict[SpecPath, Pos]) -> None:
+        """Set the positions (the loader knows them when it had to read them)."""
+        self._positions, self._key_positions, self.index = positions, keys, None
+
+    def _index(self) -> None:
+        if self.index is None:
+            self.indexed({}, {})
+        else:
+            self.indexed(*self.index())
 
     def spoils(self, d: Diagnostic) -> bool:
         """Whether `d` is about an entry whose value was replaced by null."""
@@ -46,7 +77,7 @@ class Document:
     def locate(self, path: SpecPath, key: bool = False) -> Pos:
         """The position of `path`, or of its nearest located ancestor (0, 0 for a spec given
         as data: it has no lines; its diagnostics say the path instead)."""
-        if not self.positions and self.path is None and not self.text:
+        if self.path is None and not self.text and not self.positions:
             return Pos(0, 0)
         p = tuple(path)
         if key and p in self.key_positions:

@@ -3,218 +3,48 @@
 from __future__ import annotations
 
 import codecs
+import re
+from collections.abc import Callable
 from dataclasses import replace
 from pathlib import Path
-from typing import Any
 
 import yaml
-from yaml.nodes import MappingNode, Node, ScalarNode, SequenceNode
-from yaml.resolver import BaseResolver
 
-from graphspec.caps import MAX_BYTES, MAX_DEPTH, MAX_EVENTS, MAX_VALUES, paused_gc
-from graphspec.diagnostics import Code, Diagnostic, Inclusion, LoadError, SpecPath, codes
+from graphspec.caps import MAX_BYTES, MAX_DEPTH, paused_gc
+from graphspec.diagnostics import Diagnostic, Inclusion, LoadError, SpecPath, codes
 from graphspec.diagnostics.text import position
 from graphspec.files import display_path
 from graphspec.syntax.document import Document, Pos
+from graphspec.syntax.indexed import read_indexed
 from graphspec.syntax.lenient import entry_of
-from graphspec.syntax.scalars import YAML_TAG as _Y
-from graphspec.syntax.scalars import OutOfRange, core_scalar, tagged_scalar
+from graphspec.syntax.reader import CapExceeded, Retry, check_bounds, read
 
-_PLAIN = "tag:graphspec,2024:plain"
-_STANDARD_TAGS = {f"{_Y}{t}" for t in ("str", "int", "float", "bool", "null", "seq", "map")}
-
-
-def _span(node: Node) -> Pos:
-    """Where a composed node starts and ends, 1-based."""
-    s, e = node.start_mark, node.end_mark
-    return Pos(s.line + 1, s.column + 1, e.line + 1, e.column + 1)
-
-
-class _CoreResolver(BaseResolver):
-    """Marks plain scalars for YAML 1.2 core resolution; the rest keep their tags."""
-
-    def resolve(self, kind: type, value: Any, implicit: Any) -> str:
-        if kind is ScalarNode:
-            return _PLAIN if implicit[0] else f"{_Y}str"
-        return f"{_Y}seq" if kind is SequenceNode else f"{_Y}map"
-
-
-try:
-    from yaml.cyaml import CParser as _Parser  # type: ignore[attr-defined]
-
-    class _Loader(_Parser, _CoreResolver):
-        def __init__(self, stream: str) -> None:
-            _Parser.__init__(self, stream)
-            _CoreResolver.__init__(self)
-
-except ImportError:  # pragma: no cover - PyYAML built without libyaml
-    from yaml.composer import Composer
-    from yaml.parser import Parser
-    from yaml.reader import Reader
-    from yaml.scanner import Scanner
-
-    class _Loader(Reader, Scanner, Parser, Composer, _CoreResolver):  # type: ignore[no-redef]
-        def __init__(self, stream: str) -> None:
-            Reader.__init__(self, stream)
-            Scanner.__init__(self)
-            Parser.__init__(self)
-            Composer.__init__(self)
-            _CoreResolver.__init__(self)
-
-
-class _Builder:
-    """Turns a composed node tree into values, recording positions and collecting errors."""
-
-    def __init__(self, doc: Document) -> None:
-        self.doc = doc
-        self.count = 0
-        self.errors: list[Diagnostic] = []
-        self.spoiled: set[SpecPath] = set()
-        """Paths whose values had errors and were replaced by null."""
-
-    def error(self, node: Node, path: SpecPath, message: str, code: Code, hint: str = "") -> None:
-        p = _span(node)
-        self.errors.append(
-            Diagnostic(
-                message,
-                self.doc.file,
-                p.line,
-                p.column,
-                code=code,
-                path=path,
-                hint=hint,
-                end_line=p.end_line,
-                end_column=p.end_column,
-            )
-        )
-
-    def value(self, node: Node, path: SpecPath) -> Any:
-        self.count += 1
-        if self.count > MAX_VALUES:
-            raise _CapExceeded(node, _EXPANDS, codes.TOO_MANY_VALUES)
-        if path not in self.doc.positions:
-            self.doc.positions[path] = _span(node)
-        tag = node.tag
-        if tag != _PLAIN and tag not in _STANDARD_TAGS:
-            shown = tag.replace(_Y, "!!")
-            self.error(
-                node,
-                path,
-                f"tag '{shown}' is not allowed: only the standard tags "
-                "(str, int, float, bool, null, seq, map); no tag constructs objects",
-                codes.TAG_NOT_ALLOWED,
-                "remove the tag: a spec holds plain data",
-            )
-            self.spoiled.add(path)
-            return None
-        if isinstance(node, ScalarNode):
-            return self.scalar(node, path)
-        if isinstance(node, SequenceNode):
-            return [self.value(item, (*path, i)) for i, item in enumerate(node.value)]
-        assert isinstance(node, MappingNode)
-        return self.mapping(node, path)
-
-    def scalar(self, node: ScalarNode, path: SpecPath) -> Any:
-        try:
-            if node.tag == _PLAIN:
-                return core_scalar(node.value)
-            return tagged_scalar(node.tag, node.value)
-        except ValueError as e:
-            self.error(
-                node,
-                path,
-                str(e),
-                codes.INTEGER_OUT_OF_RANGE if isinstance(e, OutOfRange) else codes.VALUE_NOT_OF_TAG,
-            )
-            self.spoiled.add(path)
-            return None
-
-    def mapping(self, node: MappingNode, path: SpecPath) -> dict[str, Any]:
-        out: dict[str, Any] = {}
-        first: dict[str, Node] = {}
-        for key_node, value_node in node.value:
-            key = self.value(key_node, (*path, "<key>"))
-            if not isinstance(key, str):
-                self.error(
-                    key_node, path, f"keys must be strings, got {key!r}", codes.KEY_NOT_STRING
-                )
-                continue
-            if key in first:
-                prev = first[key].start_mark
-                self.error(
-                    key_node,
-                    (*path, key),
-                    f"duplicate key '{key}' "
-                    f"(first given at line {prev.line + 1}, column {prev.column + 1})",
-                    codes.DUPLICATE_KEY,
-                )
-                continue
-            first[key] = key_node
-            self.doc.key_positions[(*path, key)] = _span(key_node)
-            out[key] = self.value(value_node, (*path, key))
-        return out
-
-
-class _CapExceeded(Exception):
-    def __init__(self, node_or_mark: Any, message: str, code: Code) -> None:
-        self.mark = getattr(node_or_mark, "start_mark", node_or_mark)
-        self.code = code
-        super().__init__(message)
-
-
-_EXPANDS = f"the document expands to more than {MAX_VALUES:,} values (aliases expanding too far?)"
+_MAY_ALIAS = re.compile(r"(?:\A|[\s\[{,:?-])\*")
+"""Where an alias may be written (a superset: `2 * x` in a string matches too)."""
 
 
 class _Bounds:
-    """Nesting depth, event count and the values aliases expand to, counted event by event."""
+    """The whole event stream counted against the caps first, for a document that may have
+    aliases: what they would expand to is refused before a value is built."""
 
-    def __init__(self) -> None:
-        self.events = self.values = 0
-        self.open: list[tuple[str | None, int]] = []  # anchor, values before the collection
-        self.sizes: dict[str, int] = {}  # how many values each anchor expands to
-
-    def see(self, event: yaml.Event) -> None:
-        self.events += 1
-        if self.events > MAX_EVENTS:
-            raise _CapExceeded(
-                event,
-                f"the document has more than {MAX_EVENTS:,} YAML events",
-                codes.TOO_MANY_YAML_EVENTS,
-            )
-        if isinstance(event, yaml.AliasEvent):
-            self.grow(event, self.sizes.get(event.anchor or "", 1))
-        elif isinstance(event, yaml.ScalarEvent):
-            self.grow(event, 1)
-            if event.anchor:
-                self.sizes[event.anchor] = 1
-        elif isinstance(event, yaml.CollectionStartEvent):
-            self.open.append((event.anchor, self.values))
-            self.grow(event, 1)
-            if len(self.open) > MAX_DEPTH:
-                raise _CapExceeded(
-                    event, f"nesting deeper than {MAX_DEPTH} levels", codes.NESTING_TOO_DEEP
-                )
-        elif isinstance(event, yaml.CollectionEndEvent):
-            anchor, before = self.open.pop()
-            if anchor:
-                self.sizes[anchor] = self.values - before
-
-    def grow(self, event: yaml.Event, values: int) -> None:
-        self.values += values
-        if self.values > MAX_VALUES:
-            raise _CapExceeded(event, _EXPANDS, codes.TOO_MANY_VALUES)
+    @staticmethod
+    def see(text: str) -> None:
+        check_bounds(text)
 
 
-def _check_events(text: str) -> None:
-    """Bound nesting depth, event count and alias expansion on the event stream, before any
-    composing: libyaml's composer recurses per level, and aliases multiply what is walked."""
-    parser = _Loader(text)
-    bounds = _Bounds()
-    try:
-        while (event := parser.get_event()) is not None:
-            bounds.see(event)
-    finally:
-        parser.dispose()
+def _index(text: str, file: str) -> Callable[[], tuple[dict[SpecPath, Pos], dict[SpecPath, Pos]]]:
+    """The positions of `text`, read once however many copies of its Document ask (a file
+    included several times is one Document, copied per inclusion)."""
+    made: list[tuple[dict[SpecPath, Pos], dict[SpecPath, Pos]]] = []
+
+    def index() -> tuple[dict[SpecPath, Pos], dict[SpecPath, Pos]]:
+        if not made:
+            with paused_gc():
+                _, builder = read_indexed(text, file)
+            made.append((builder.positions, builder.key_positions))
+        return made[0]
+
+    return index
 
 
 def _yaml_error(file: str, text: str, e: yaml.YAMLError) -> Diagnostic:
@@ -257,17 +87,18 @@ def load_text(
     doc = Document(file=file, text=text, data=None, path=path)
     if len(text.encode("utf-8", "surrogatepass")) > MAX_BYTES:
         raise LoadError(_too_large(file))
+    builder = None
     try:
-        with paused_gc():  # composing makes many small objects: linear time without the GC
-            _check_events(text)
-            loader = _Loader(text)
+        with paused_gc():  # reading makes many small objects: linear time without the GC
+            if _MAY_ALIAS.search(text):
+                _Bounds.see(text)
             try:
-                node = loader.get_single_node()
-            finally:
-                loader.dispose()
-            builder = _Builder(doc)
-            doc.data = builder.value(node, ()) if node is not None else None
-    except _CapExceeded as e:
+                doc.data = read(text)
+                doc.index = _index(text, file)
+            except Retry:
+                doc.data, builder = read_indexed(text, file)
+                doc.indexed(builder.positions, builder.key_positions)
+    except CapExceeded as e:
         m = e.mark
         raise LoadError(
             Diagnostic(
@@ -276,6 +107,8 @@ def load_text(
         ) from e
     except yaml.YAMLError as e:
         raise LoadError(_yaml_error(file, text, e)) from e
+    if builder is None:
+        return doc
     fatal = any(d.code == codes.KEY_NOT_STRING for d in builder.errors)  # a key left out
     if builder.errors and (fatal or not lenient):
         raise LoadError(builder.errors)

@@ -179,13 +179,13 @@ def evaluate(text: str, params: Mapping[str, Any]) -> Number:
 
 def substitute_string(text: str, params: Mapping[str, Any]) -> Any:
     """Substitute one string: a whole `$name` or `${…}` keeps the value's type."""
+    if "$" not in text:  # most strings (ids, layer names): nothing to match
+        return text
     if (m := _WHOLE_PARAM.fullmatch(text)) is not None:
         return _lookup(m.group(1), params)
     whole = _PIECE.fullmatch(text)
     if whole is not None and whole.group("expr") is not None:
         return evaluate(whole.group("expr"), params)
-    if "$" not in text:
-        return text
 
     def piece(m: re.Match[str]) -> str:
         if m.group(0) == "$$":

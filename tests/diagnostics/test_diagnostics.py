@@ -15,7 +15,7 @@ import graphspec
 from graphspec.cli import main
 from graphspec.diagnostics import GraphSpecError
 from graphspec.diagnostics.codes import CODES, RANGES, Code
-from graphspec.syntax import loader
+from graphspec.syntax import loader, reader
 from tests.conftest import ROOT
 
 Write = Callable[..., Path]
@@ -139,7 +139,7 @@ def test_file_too_large_gs106(write_spec: Write, monkeypatch: pytest.MonkeyPatch
 
 
 def test_too_many_events_gs109(write_spec: Write, monkeypatch: pytest.MonkeyPatch) -> None:
-    monkeypatch.setattr(loader, "MAX_EVENTS", 10)
+    monkeypatch.setattr(reader, "MAX_EVENTS", 10)
     with pytest.raises(GraphSpecError) as e:
         graphspec.load(write_spec("graphspec: 1\nx: [1, 2, 3, 4, 5, 6, 7, 8, 9]\n"))
     assert codes_of(e) == ["GS109"]

@@ -1,0 +1,295 @@
+"""Stage 1, load: one pass over the YAML parser's events → values, the caps counted as the
+events come, and on demand the position of every key and value."""
+
+from __future__ import annotations
+
+from collections.abc import Callable
+from typing import Any, cast
+
+import yaml
+from yaml.composer import ComposerError
+
+from graphspec.caps import MAX_DEPTH, MAX_EVENTS, MAX_VALUES
+from graphspec.diagnostics import Code, codes
+from graphspec.syntax.document import Pos
+from graphspec.syntax.scalars import YAML_TAG as _Y
+from graphspec.syntax.scalars import core_scalar, tagged_scalar
+
+try:
+    from yaml.cyaml import CParser as Parser  # type: ignore[attr-defined]
+except ImportError:  # pragma: no cover - PyYAML built without libyaml
+    from yaml.parser import Parser as _PyParser
+    from yaml.reader import Reader
+    from yaml.scanner import Scanner
+
+    class Parser(Reader, Scanner, _PyParser):  # type: ignore[no-redef]
+        def __init__(self, stream: str) -> None:
+            Reader.__init__(self, stream)
+            Scanner.__init__(self)
+            _PyParser.__init__(self)
+
+
+_Scalar, _Alias = yaml.ScalarEvent, yaml.AliasEvent
+_SeqStart, _MapStart = yaml.SequenceStartEvent, yaml.MappingStartEvent
+_SeqEnd, _MapEnd = yaml.SequenceEndEvent, yaml.MappingEndEvent
+_STARTS, _ENDS = (_SeqStart, _MapStart), (_SeqEnd, _MapEnd)
+STANDARD_TAGS = {f"{_Y}{t}" for t in ("str", "int", "float", "bool", "null", "seq", "map")}
+NO_TAG = (None, "!")
+
+EXPANDS = f"the document expands to more than {MAX_VALUES:,} values (aliases expanding too far?)"
+
+
+class CapExceeded(Exception):
+    """A cap of the loader, passed at `mark`."""
+
+    def __init__(self, node_or_mark: Any, message: str, code: Code) -> None:
+        self.mark = getattr(node_or_mark, "start_mark", node_or_mark)
+        self.code = code
+        super().__init__(message)
+
+
+class Deferred(Exception):
+    """A problem the composer would have met (an alias, a second document): reported once the
+    rest of the stream has been read for the caps and YAML errors, which come first."""
+
+    def __init__(self, error: Exception) -> None:
+        self.error = error
+        super().__init__(str(error))
+
+
+class Retry(Exception):
+    """A value with a problem, met by the fast pass: read again with positions and paths."""
+
+
+def _pos(start: Any, end: Any) -> Pos:
+    return Pos(start.line + 1, start.column + 1, end.line + 1, end.column + 1)
+
+
+class Events:
+    """The parser's events, each counted against the caps (events, nesting depth, the values
+    aliases expand to) as it is read; the events under each anchor recorded, to be replayed
+    where an alias names it."""
+
+    def __init__(self, text: str) -> None:
+        self.parser = Parser(text)
+        self.get = self.parser.get_event
+        self.events = self.values = 0
+        self.open: list[tuple[str | None, int]] = []  # anchor, values before the collection
+        self.sizes: dict[str, int] = {}  # how many values each anchor expands to
+        self.anchors: dict[str, list[Any]] = {}  # an anchor's events
+        self.recording: list[tuple[str, list[Any], int]] = []  # open anchors: events, depth
+        self.replay: list[Any] = []  # an alias's events to come, last first
+        self.replayed = False  # whether the last event came from a replay
+
+    def next(self) -> Any:
+        """The next event; the caps counted as in `count` (inline: this runs per event)."""
+        if self.replay:
+            self.replayed = True
+            return self.replay.pop()
+        self.replayed = False
+        event: Any = self.get()
+        self.events += 1
+        if self.events > MAX_EVENTS:
+            self.count(event)  # raises
+        recording = self.recording
+        if recording:
+            for _, events, _ in recording:
+                events.append(event)
+        kind = type(event)
+        if kind is _Scalar:
+            self.values += 1
+            if self.values > MAX_VALUES:
+                raise CapExceeded(event, EXPANDS, codes.TOO_MANY_VALUES)
+            if event.anchor is not None:
+                self.sizes[event.anchor] = 1
+                self.anchored(event, event.anchor)
+        elif kind is _MapEnd or kind is _SeqEnd:
+            anchor, before = self.open.pop()
+            if anchor:
+                self.sizes[anchor] = self.values - before
+                if recording and recording[-1][2] > len(self.open):
+                    anchor, events, _ = recording.pop()
+                    self.anchors[anchor] = events
+        elif kind is _MapStart or kind is _SeqStart:
+            self.events -= 1
+            self.count(event)
+            if event.anchor is not None:
+                self.anchored(event, event.anchor)
+        elif kind is _Alias:
+            self.grow(event, self.sizes.get(event.anchor or "", 1))
+            self.anchored(event, event.anchor)
+        return event
+
+    def count(self, event: Any) -> None:
+        """Count one event against the caps (the event stream's own bounds)."""
+        self.events += 1
+        if self.events > MAX_EVENTS:
+            raise CapExceeded(
+                event,
+                f"the document has more than {MAX_EVENTS:,} YAML events",
+                codes.TOO_MANY_YAML_EVENTS,
+            )
+        kind = type(event)
+        if kind is _Scalar:
+            self.grow(event, 1)
+            if event.anchor:
+                self.sizes[event.anchor] = 1
+        elif kind in _STARTS:
+            self.open.append((event.anchor, self.values))
+            self.grow(event, 1)
+            if len(self.open) > MAX_DEPTH:
+                raise CapExceeded(
+                    event, f"nesting deeper than {MAX_DEPTH} levels", codes.NESTING_TOO_DEEP
+                )
+        elif kind in _ENDS:
+            anchor, before = self.open.pop()
+            if anchor:
+                self.sizes[anchor] = self.values - before
+        elif kind is _Alias:
+            self.grow(event, self.sizes.get(event.anchor or "", 1))
+
+    def grow(self, event: Any, values: int) -> None:
+        self.values += values
+        if self.values > MAX_VALUES:
+            raise CapExceeded(event, EXPANDS, codes.TOO_MANY_VALUES)
+
+    def anchored(self, event: Any, anchor: str) -> None:
+        """An event with an anchor, or an alias: the composer's checks, the recording."""
+        opened = next((events for a, events, _ in self.recording if a == anchor), None)
+        mark: Any = event.start_mark
+        if type(event) is _Alias:
+            if anchor not in self.anchors and opened is None:
+                raise Deferred(ComposerError(None, None, "found undefined alias", mark))
+            return
+        first = self.anchors.get(anchor) or opened
+        if first is not None:
+            raise Deferred(
+                ComposerError(
+                    "found duplicate anchor; first occurrence",
+                    first[0].start_mark,
+                    "second occurrence",
+                    event.start_mark,
+                )
+            )
+        if type(event) is _Scalar:
+            self.anchors[anchor] = [event]
+        else:
+            self.recording.append((anchor, [event], len(self.open)))
+
+    def alias(self, event: Any) -> Any:
+        """The first event of what the alias names (the rest replayed after it)."""
+        events = self.anchors.get(event.anchor)
+        if events is None:  # an anchor still open: the value would contain itself
+            raise Deferred(CapExceeded(event, EXPANDS, codes.TOO_MANY_VALUES))
+        self.replay.extend(reversed(events))
+        return self.next()
+
+    def skip(self, event: Any) -> Any:
+        """Read past the value `event` starts (its anchors and aliases still checked); its
+        last event."""
+        depth = 1 if type(event) in _STARTS else 0
+        while depth:
+            event = self.next()
+            kind = type(event)
+            depth += 1 if kind in _STARTS else -1 if kind in _ENDS else 0
+        return event
+
+    def drain(self) -> None:
+        """Read the rest of the stream for its caps and YAML errors only."""
+        self.replay.clear()
+        get: Callable[[], Any] = self.get
+        while (event := get()) is not None:
+            self.count(event)
+
+
+class Fast:
+    """The values alone: no positions, no paths; Retry at the first problem."""
+
+    def __init__(self, events: Events) -> None:
+        self.events = events
+        self.one = cast(Callable[[str, str], str], {}.setdefault)
+        """One string object per text (keys, layer names… repeat in every node)."""
+
+    def value(self, event: Any) -> Any:
+        kind = type(event)
+        if kind is _Alias:
+            event = self.events.alias(event)
+            kind = type(event)
+        tag = event.tag
+        if kind is _Scalar:
+            if tag in NO_TAG:
+                if not event.implicit[0]:
+                    return self.one(event.value, event.value)
+                try:
+                    value = core_scalar(event.value)
+                except ValueError:
+                    raise Retry from None
+                return self.one(value, value) if type(value) is str else value
+            if tag not in STANDARD_TAGS:
+                raise Retry
+            try:
+                return tagged_scalar(tag, event.value)
+            except ValueError:
+                raise Retry from None
+        if tag not in NO_TAG and tag not in STANDARD_TAGS:
+            raise Retry
+        nxt, value = self.events.next, self.value
+        if kind is _SeqStart:
+            items = []
+            while type(item := nxt()) is not _SeqEnd:
+                items.append(value(item))
+            return items
+        out: dict[str, Any] = {}
+        while type(key_event := nxt()) is not _MapEnd:
+            key = value(key_event)
+            if type(key) is not str or key in out:
+                raise Retry
+            out[key] = value(nxt())
+        return out
+
+
+def run(events: Events, build: Callable[[Any], Any]) -> Any:
+    """The one document of the stream, built by `build` from its first event; the rest of the
+    stream read for its caps and errors; what the composer would refuse raised last."""
+    try:
+        try:
+            events.next()  # the stream's start
+            if type(events.next()) is yaml.StreamEndEvent:
+                events.drain()
+                return None
+            root = events.next()
+            data = build(root)
+            events.next()  # the document's end
+            last = events.next()
+            if type(last) is not yaml.StreamEndEvent:
+                raise Deferred(
+                    ComposerError(
+                        "expected a single document in the stream",
+                        root.start_mark,
+                        "but found another document",
+                        last.start_mark,
+                    )
+                )
+            events.drain()
+            return data
+        except Deferred as e:
+            events.drain()
+            raise e.error from None
+    finally:
+        events.parser.dispose()
+
+
+def check_bounds(text: str) -> None:
+    """Count the whole stream against the caps before building anything (for a document with
+    aliases: what they expand to is refused before it is built)."""
+    events = Events(text)
+    try:
+        events.drain()
+    finally:
+        events.parser.dispose()
+
+
+def read(text: str) -> Any:
+    """The document's values; Retry when a value has a problem (then `read_indexed`)."""
+    events = Events(text)
+    return run(events, Fast(events).value)
