@@ -20,9 +20,9 @@ import pytest
 import graphspec
 from graphspec.catalog import registry
 from graphspec.keras import compat
-from graphspec.keras.emit import Emitter
 from graphspec.keras.importer.sources import application
 from tests.conftest import SPECS
+from tests.model_cache import weightless_build
 from tests.oracle import function_differences, param_differences, structure_differences
 
 APPLICATIONS = sorted(registry.data()["applications"])
@@ -63,13 +63,6 @@ def regenerate(name: str) -> str:
         f"graphspec import --application {name} --input-shape {s},{s},3 --blocks --expect "
         f"-o {spec_file(name).relative_to(SPECS.parent)}"
     )
-
-
-def weightless_build(source: Any) -> Any:
-    """The spec's model as graphspec emits it, its variables declared but not allocated."""
-    checked = graphspec.check(source)
-    with compat.without_weights():
-        return Emitter(checked.program, {}).model(checked.program.graph)
 
 
 def differences(actual: Any, expected: Any) -> list[str]:
