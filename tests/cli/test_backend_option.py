@@ -301,8 +301,9 @@ def test_import_on_jax_writes_the_spec_tensorflow_writes(tmp_path: Path) -> None
     assert status == 0, err
     assert printed.splitlines() == ["jax"]
     assert "jax" in modules and "tensorflow" not in modules
+    from graphspec.keras.importer.sources import application  # as the CLI makes it
+
     here = graphspec.from_keras(
-        keras.applications.MobileNet(weights=None, input_shape=(32, 32, 3)),
-        source="<application MobileNet>",
+        application("MobileNet", (32, 32, 3)), source="<application MobileNet>"
     )
     assert out.read_text("utf-8") == here
