@@ -43,3 +43,19 @@ def write_spec(tmp_path: Path) -> Callable[..., Path]:
         return path
 
     return write
+
+
+@pytest.fixture
+def hide_package(monkeypatch: pytest.MonkeyPatch) -> Callable[[str], None]:
+    """hide_package(name): from now on in this test, `importlib.util.find_spec(name)` finds
+    nothing, as on a machine without that optional package."""
+    import importlib.util
+
+    real = importlib.util.find_spec
+
+    def hide(name: str) -> None:
+        monkeypatch.setattr(
+            importlib.util, "find_spec", lambda n, *a: None if n == name else real(n, *a)
+        )
+
+    return hide

@@ -127,16 +127,9 @@ def test_plot_history_draws_each_quantity(
 
 
 def test_plot_history_without_matplotlib_is_refused_before_training(
-    capsys: pytest.CaptureFixture[str], write_spec: Write, monkeypatch: pytest.MonkeyPatch
+    capsys: pytest.CaptureFixture[str], write_spec: Write, hide_package: Callable[[str], None]
 ) -> None:
-    import importlib.util
-
-    real = importlib.util.find_spec
-    monkeypatch.setattr(
-        importlib.util,
-        "find_spec",
-        lambda name, *a: None if name == "matplotlib" else real(name, *a),
-    )
+    hide_package("matplotlib")
     code, out, err = run(
         capsys, "fit", str(write_spec(MULTI)), "--synthetic", "8", "--plot-history", "h.png"
     )

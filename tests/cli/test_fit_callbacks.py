@@ -102,16 +102,9 @@ def test_best_checkpoint_and_tensorboard_logs_with_validation_data(
 
 
 def test_tensorboard_without_its_package_is_a_usage_error(
-    capsys: pytest.CaptureFixture[str], write_spec: Write, monkeypatch: pytest.MonkeyPatch
+    capsys: pytest.CaptureFixture[str], write_spec: Write, hide_package: Callable[[str], None]
 ) -> None:
-    import importlib.util
-
-    real = importlib.util.find_spec
-    monkeypatch.setattr(
-        importlib.util,
-        "find_spec",
-        lambda name, *a: None if name == "tensorboard" else real(name, *a),
-    )
+    hide_package("tensorboard")
     code, _, err = run(capsys, "fit", str(spec_with(write_spec, "TensorBoard")), "--synthetic", "8")
     assert (code, err) == (
         2,
