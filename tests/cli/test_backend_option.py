@@ -17,40 +17,10 @@ import graphspec
 from graphspec.api import BackendError
 from graphspec.cli import main
 from tests.conftest import ROOT
+from tests.probe import cli_probe
 
 HEAVY = {"tensorflow", "keras", "jax", "torch"}
 DOC = ROOT / "docs" / "diagnostics.md"
-
-
-def probe(
-    argv: list[str], env: dict[str, str] | None = None, after: str = ""
-) -> tuple[int, set[str], str, str]:
-    """Run the CLI in a fresh interpreter: its status, the top-level modules it imported,
-    what `after` printed, and its stderr."""
-    code = (
-        "import sys\nfrom graphspec.cli import main\ncode = main("
-        + repr(argv)
-        + ")\n"
-        + after
-        + "\nprint(code, ' '.join(sorted({m.split('.')[0] for m in sys.modules})))"
-    )
-    full = {
-        **os.environ,
-        "PYTHONPATH": os.pathsep.join([str(ROOT), os.environ.get("PYTHONPATH", "")]),
-        **(env or {}),
-    }
-    run = subprocess.run(
-        [sys.executable, "-c", code],
-        capture_output=True,
-        text=True,
-        cwd=ROOT,
-        timeout=600,
-        env=full,
-    )
-    assert run.returncode == 0, run.stderr
-    *printed, last = run.stdout.splitlines()
-    status, *modules = last.split()
-    return int(status), set(modules), "\n".join(printed), run.stderr
 
 
 SPEC = str(ROOT / "specs/seed/dual_camera.yaml")
@@ -66,7 +36,7 @@ def test_validate_summary_and_plot_import_no_backend(backend: str, tmp_path: Pat
         ["plot", SPEC, "-o", str(tmp_path / "p.mmd")],
         ["validate", "--backend", backend, SPEC],
     ):
-        status, modules, _, err = probe(argv, env)
+        status, modules, _, err = cli_probe(argv, env)
         assert status == 0, err
         assert modules & HEAVY == set(), argv
 
@@ -79,7 +49,7 @@ def test_build_on_a_backend_imports_it_and_not_tensorflow(tmp_path: Path) -> Non
     out = tmp_path / "m.keras"
     after = "import keras; print(keras.config.backend())"
     argv = ["build", "-q", "--backend", "jax", MLP, "-o", str(out)]
-    status, modules, printed, err = probe(argv, after=after)
+    status, modules, printed, err = cli_probe(argv, after=after)
     assert status == 0, err
     assert printed.splitlines() == ["jax"]  # build -q prints only errors
     assert "jax" in modules and "tensorflow" not in modules
@@ -96,7 +66,7 @@ def test_keras_backend_is_the_default_and_graphspec_build_follows_it(tmp_path: P
         f"assert main(['build', '-q', {MLP!r}, '-o', {str(out)!r}]) == 0\n"
         "print(keras.config.backend(), type(m.weights[0].value).__module__.split('.')[0])"
     )
-    status, modules, printed, err = probe(
+    status, modules, printed, err = cli_probe(
         ["validate", "-q", MLP], {"KERAS_BACKEND": "torch"}, after
     )
     assert status == 0, err
@@ -142,7 +112,7 @@ def test_a_backend_other_than_the_imported_kerass_is_a_usage_error(
 
 
 def test_an_unknown_keras_backend_is_refused() -> None:
-    status, _, _, err = probe(
+    status, _, _, err = cli_probe(
         ["build", "-q", str(ROOT / "specs/seed/mlp.yaml")], {"KERAS_BACKEND": "numpy"}
     )
     assert status == 2
@@ -160,7 +130,7 @@ def test_distribute_mirrored_on_jax_is_a_usage_error() -> None:
         "--distribute",
         "mirrored",
     ]
-    status, modules, _, err = probe(argv)
+    status, modules, _, err = cli_probe(argv)
     assert status == 2 and "--distribute mirrored runs on the tensorflow backend, not jax" in err
     assert "keras" not in modules  # refused before anything is built
 
@@ -237,7 +207,7 @@ def test_a_tensorflow_backed_layer_works_on_torch_where_keras_allows_it(tmp_path
         "  f: {layer: Flatten, inputs: e}\n  y: {layer: Dense, units: 1, inputs: f}\noutputs: [y]\ncompile: {optimizer: sgd, loss: mse}\n",
         "utf-8",
     )
-    status, _, _, err = probe(
+    status, _, _, err = cli_probe(
         ["fit", "--backend", "torch", str(spec), "--synthetic", "8", "--epochs", "1"]
     )
     assert status == 0, err
@@ -297,7 +267,7 @@ def test_import_on_jax_writes_the_spec_tensorflow_writes(tmp_path: Path) -> None
     out = tmp_path / "mobilenet.yaml"
     after = "import keras; print(keras.config.backend())"
     argv = ["import", "--application", "MobileNet", "--input-shape", "32,32,3", "--backend", "jax"]
-    status, modules, printed, err = probe([*argv, "-o", str(out)], after=after)
+    status, modules, printed, err = cli_probe([*argv, "-o", str(out)], after=after)
     assert status == 0, err
     assert printed.splitlines() == ["jax"]
     assert "jax" in modules and "tensorflow" not in modules

@@ -12,6 +12,7 @@ import pytest
 
 from graphspec.cli import main
 from tests.conftest import ROOT
+from tests.probe import cli_probe, imported_by
 
 Write = Callable[..., Path]
 
@@ -120,32 +121,19 @@ def test_expand_prints_a_spec(capsys: pytest.CaptureFixture[str]) -> None:
     assert "  conv1d_2_1: {layer: Conv1D" in out or "_1: {layer: Conv1D" in out
 
 
-def _imports(code: str) -> set[str]:
-    """The top-level modules a fresh interpreter has imported after running `code` (read from
-    the probe's own last line: what `code` prints, a help text say, is not a module)."""
-    probe = code + "\nimport sys\nprint(' '.join(sorted({m.split('.')[0] for m in sys.modules})))"
-    run = subprocess.run(
-        [sys.executable, "-c", probe], capture_output=True, text=True, cwd=ROOT, timeout=1800
-    )
-    assert run.returncode == 0, run.stderr
-    return set(run.stdout.splitlines()[-1].split())
-
-
 HEAVY = {"tensorflow", "keras", "numpy", "jax", "torch"}
 
 
 def test_import_graphspec_stays_light() -> None:
-    assert _imports("import graphspec") & HEAVY == set()
+    assert imported_by("import graphspec")[0] & HEAVY == set()
 
 
 def test_help_and_validate_do_not_import_tensorflow() -> None:
     spec = ROOT / "specs/seed/dual_camera.yaml"
     for argv in (["--help"], ["validate", str(spec)], ["validate", "--help"]):
-        code = (
-            "import sys\nfrom graphspec.cli import main\ntry:\n    sys.exitcode = "
-            f"main({argv!r})\nexcept SystemExit:\n    pass"
-        )
-        assert _imports(code) & HEAVY == set(), argv
+        status, modules, _, err = cli_probe(argv)
+        assert status == 0, err
+        assert modules & HEAVY == set(), argv
 
 
 def test_python_dash_m_is_the_same_program() -> None:

@@ -6,7 +6,6 @@ from __future__ import annotations
 import json
 import math
 import re
-import subprocess
 import sys
 from pathlib import Path
 from typing import Any
@@ -16,6 +15,7 @@ import pytest
 import graphspec
 from graphspec.cli import main
 from tests.conftest import ALL_SPECS, ROOT
+from tests.probe import cli_probe
 from tests.shapes.test_params import UNKNOWN_STATICALLY
 from tests.shapes.test_shapes import SPEC_CACHE
 
@@ -118,17 +118,9 @@ def test_an_invalid_spec_has_no_table(write_spec: Any, capsys: pytest.CaptureFix
 
 
 def _imports(argv: list[str]) -> set[str]:
-    code = (
-        f"import sys\nfrom graphspec.cli import main\ncode = main({argv!r})\n"
-        "print(code, ' '.join(sorted({m.split('.')[0] for m in sys.modules})))"
-    )
-    run = subprocess.run(
-        [sys.executable, "-c", code], capture_output=True, text=True, cwd=ROOT, timeout=300
-    )
-    assert run.returncode == 0, run.stderr
-    status, *modules = run.stdout.splitlines()[-1].split()
-    assert status == "0", run.stderr
-    return set(modules)
+    status, modules, _, err = cli_probe(argv)
+    assert status == 0, err
+    return modules
 
 
 HEAVY = {"tensorflow", "keras", "jax", "torch"}
