@@ -31,9 +31,12 @@ ROOT = Path(__file__).resolve().parent.parent
 SPECS = ROOT / "specs"
 ALL_SPECS = sorted(SPECS.rglob("*.yaml"))
 
+Write = Callable[..., Path]
+"""The type of the `write_spec` fixture."""
+
 
 @pytest.fixture
-def write_spec(tmp_path: Path) -> Callable[..., Path]:
+def write_spec(tmp_path: Path) -> Write:
     """write_spec(text, name='spec.yaml') → path of a dedented spec in a temp dir."""
 
     def write(text: str, name: str = "spec.yaml") -> Path:

@@ -12,9 +12,7 @@ from hypothesis import strategies as st
 
 import graphspec
 from graphspec.diagnostics import GraphSpecError
-from tests.conftest import SPECS
-
-Write = Callable[..., Path]
+from tests.conftest import SPECS, Write
 
 
 def test_load_returns_pydantic_models() -> None:

@@ -27,9 +27,7 @@ from graphspec.cli import main
 from graphspec.keras.save import save_model
 from graphspec.views.expand import expanded
 from graphspec.views.spec_yaml import to_yaml
-from tests.conftest import ROOT, SPECS
-
-Write = Callable[..., Path]
+from tests.conftest import ROOT, SPECS, Write
 
 SMALL = """
 graphspec: 1

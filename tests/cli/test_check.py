@@ -2,14 +2,10 @@
 
 from __future__ import annotations
 
-from collections.abc import Callable
-from pathlib import Path
-
 import pytest
 
 from graphspec.cli import main
-
-Write = Callable[..., Path]
+from tests.conftest import Write
 
 GOOD = """
 graphspec: 1

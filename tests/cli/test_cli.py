@@ -4,17 +4,14 @@ from __future__ import annotations
 
 import subprocess
 import sys
-from collections.abc import Callable
 from pathlib import Path
 
 import numpy as np
 import pytest
 
 from graphspec.cli import main
-from tests.conftest import ROOT
+from tests.conftest import ROOT, Write
 from tests.probe import cli_probe, imported_by
-
-Write = Callable[..., Path]
 
 GOOD = """
 graphspec: 1

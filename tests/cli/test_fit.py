@@ -15,9 +15,8 @@ import pytest
 import graphspec
 from graphspec.cli import main
 from graphspec.keras import train
-from tests.conftest import SPECS
+from tests.conftest import SPECS, Write
 
-Write = Callable[..., Path]
 SEEDS = sorted((SPECS / "seed").glob("*.yaml"))
 
 

@@ -23,9 +23,8 @@ from graphspec.ir import Named
 from graphspec.keras.callbacks import held_interrupts, holding
 from graphspec.resolve import callbacks as table
 from graphspec.resolve.fit_settings import logged_names, metric_name
-from tests.conftest import ROOT
+from tests.conftest import ROOT, Write
 
-Write = Callable[..., Path]
 FIT_DATA = ROOT / "tests" / "data" / "fit"
 
 

@@ -3,16 +3,13 @@
 from __future__ import annotations
 
 import io
-from collections.abc import Callable
-from pathlib import Path
 
 import pytest
 
 from graphspec.cli import main, report
 from graphspec.cli.report import Reporter, UsageError, spec_file
 from graphspec.diagnostics import Diagnostic, codes
-
-Write = Callable[..., Path]
+from tests.conftest import Write
 
 
 def test_a_file_is_split_into_lines_once(

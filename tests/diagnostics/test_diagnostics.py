@@ -5,7 +5,6 @@ from __future__ import annotations
 
 import json
 import re
-from collections.abc import Callable
 from pathlib import Path
 from typing import Any
 
@@ -16,9 +15,7 @@ from graphspec.cli import main
 from graphspec.diagnostics import GraphSpecError
 from graphspec.diagnostics.codes import CODES, RANGES, Code
 from graphspec.syntax import loader, reader
-from tests.conftest import ROOT
-
-Write = Callable[..., Path]
+from tests.conftest import ROOT, Write
 
 DOC = ROOT / "docs" / "diagnostics.md"
 INVALID = ROOT / "tests" / "data" / "invalid"

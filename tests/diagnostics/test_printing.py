@@ -3,16 +3,12 @@ come from), source lines are found as YAML counts lines, and long chains are sho
 
 from __future__ import annotations
 
-from collections.abc import Callable
-from pathlib import Path
-
 import pytest
 
 from graphspec.cli import main
 from graphspec.diagnostics import BlockUse, Diagnostic, Inclusion, codes
 from graphspec.diagnostics.text import lines, printable, source_line
-
-Write = Callable[..., Path]
+from tests.conftest import Write
 
 FORGERY = "relu\x1b[2K\r\nspec.yaml: ok\u202e\x85"
 

@@ -3,16 +3,12 @@ cannot make or use them, and built as written otherwise (no false refusal)."""
 
 from __future__ import annotations
 
-from collections.abc import Callable
-from pathlib import Path
-
 import numpy as np
 import pytest
 
 import graphspec
 from graphspec.diagnostics import BuildError
-
-Write = Callable[..., Path]
+from tests.conftest import Write
 
 HEAD = "graphspec: 1\ninputs: {x: {shape: [4]}}\nnodes:\n  d: {layer: Dense, units: 3, inputs: x}\n"
 

@@ -3,7 +3,6 @@
 from __future__ import annotations
 
 import resource
-from collections.abc import Callable
 from pathlib import Path
 from typing import Any
 
@@ -14,8 +13,7 @@ import pytest
 import graphspec
 from graphspec.diagnostics import BuildError, SpecError
 from graphspec.shapes import Inferred
-
-Write = Callable[..., Path]
+from tests.conftest import Write
 
 
 def test_shared_output_is_named_by_its_id_also_after_saving(

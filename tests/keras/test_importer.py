@@ -7,7 +7,6 @@ configs, parameters or predictions with copied weights. Flat and with `blocks=Tr
 from __future__ import annotations
 
 from collections.abc import Callable
-from pathlib import Path
 from typing import Any
 
 import keras
@@ -16,9 +15,8 @@ import yaml
 from keras import layers
 
 import graphspec
+from tests.conftest import Write
 from tests.oracle import assert_same_model
-
-Write = Callable[..., Path]
 
 
 def multi_input() -> keras.Model:

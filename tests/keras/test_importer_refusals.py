@@ -3,8 +3,6 @@ one run; a layer class given with custom_objects (--plugin) is imported under it
 
 from __future__ import annotations
 
-from collections.abc import Callable
-from pathlib import Path
 from typing import Any
 
 import keras
@@ -14,9 +12,8 @@ from keras import layers
 import graphspec
 from graphspec.diagnostics import GraphSpecError
 from graphspec.keras import compat
+from tests.conftest import Write
 from tests.oracle import assert_same_model
-
-Write = Callable[..., Path]
 
 
 class Scale(layers.Layer):

@@ -4,18 +4,16 @@ imports of keras.applications, checked against them in test_importer_application
 
 from __future__ import annotations
 
-from collections.abc import Callable
 from pathlib import Path
 
 import pytest
 
 import graphspec
-from tests.conftest import ALL_SPECS, SPECS
+from tests.conftest import ALL_SPECS, SPECS, Write
 from tests.keras.test_importer import compile_summary
 from tests.keras.test_importer_applications import differences, weightless_build
 from tests.oracle import assert_same_model
 
-Write = Callable[..., Path]
 BUNDLED = [p for p in ALL_SPECS if p.parent.name != "applications"]
 LONG = {"multi_output": 512}
 """Sequence lengths for the predictions, where 8 is too short for the model's pooling."""

@@ -18,8 +18,7 @@ from numpy.lib import format as npy
 from graphspec.cli import main
 from graphspec.keras.data import DataError, read
 from graphspec.keras.signature import Signature, Target, Tensor
-
-Write = Callable[..., Path]
+from tests.conftest import Write
 
 SPEC = """
 graphspec: 1

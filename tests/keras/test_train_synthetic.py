@@ -3,9 +3,6 @@ ranges, targets that fit the losses, reproducible by seed; unknown lengths the m
 
 from __future__ import annotations
 
-from collections.abc import Callable
-from pathlib import Path
-
 import numpy as np
 import pytest
 
@@ -13,9 +10,7 @@ import graphspec
 from graphspec.keras.data import DataError
 from graphspec.keras.signature import signature
 from graphspec.keras.synthetic import synthetic
-from tests.conftest import SPECS
-
-Write = Callable[..., Path]
+from tests.conftest import SPECS, Write
 
 HEADS = """
 graphspec: 1

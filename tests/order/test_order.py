@@ -3,8 +3,6 @@
 from __future__ import annotations
 
 import random
-from collections.abc import Callable
-from pathlib import Path
 
 import pytest
 
@@ -15,8 +13,7 @@ from graphspec.order import order
 from graphspec.resolve import resolve
 from graphspec.syntax.loader import load_file
 from graphspec.syntax.validate import validate
-
-Write = Callable[..., Path]
+from tests.conftest import Write
 
 
 def test_nodes_in_any_order_sort_by_dependencies_then_declaration(write_spec: Write) -> None:

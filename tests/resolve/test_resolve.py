@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-from collections.abc import Callable
 from pathlib import Path
 
 import pytest
@@ -10,8 +9,7 @@ import pytest
 import graphspec
 from graphspec.diagnostics import SpecError
 from graphspec.ir import LayerIR, Named, Ref, SubGraphIR, Use
-
-Write = Callable[..., Path]
+from tests.conftest import Write
 
 HEAD = "graphspec: 1\ninputs: {x: {shape: [8]}}\n"
 

@@ -3,9 +3,6 @@ and the rest validated, so that later stages check it in the same run."""
 
 from __future__ import annotations
 
-from collections.abc import Callable
-from pathlib import Path
-
 import pytest
 
 import graphspec
@@ -13,8 +10,7 @@ from graphspec.diagnostics import SpecError
 from graphspec.syntax.lenient import entry_of
 from graphspec.syntax.loader import load_text
 from graphspec.syntax.validate import validate_leniently
-
-Write = Callable[..., Path]
+from tests.conftest import Write
 
 
 def lenient(text: str) -> tuple[object, list[str], object]:

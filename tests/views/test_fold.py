@@ -5,8 +5,6 @@ inputs' and outputs' names."""
 from __future__ import annotations
 
 import textwrap
-from collections.abc import Callable
-from pathlib import Path
 from typing import Any
 
 import pytest
@@ -15,9 +13,8 @@ import yaml
 import graphspec
 from graphspec.views.fold import fold, name_key
 from graphspec.views.spec_yaml import IMPORT_LAYOUT, to_yaml
+from tests.conftest import Write
 from tests.keras.test_importer_applications import differences, weightless_build
-
-Write = Callable[..., Path]
 
 
 def spec(text: str) -> dict[str, Any]:
