@@ -84,6 +84,10 @@ class LayerIR:
     kwargs: dict[str, Any]
     origin: Origin
     custom: bool = False
+    config: tuple[Any, ...] | None = field(default=None, compare=False, repr=False)
+    """A key of plain values naming the class and its arguments as written (resolve sets it
+    where every argument is plain): layers with equal keys are configured alike, so a later
+    stage may compute what depends on the configuration alone once per key."""
 
 
 @dataclass(frozen=True)

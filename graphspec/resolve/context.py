@@ -13,7 +13,7 @@ from pathlib import Path
 from typing import Any, Protocol
 
 from graphspec.diagnostics import Code, Diagnostic, SpecPath
-from graphspec.ir import GraphIR, Origin
+from graphspec.ir import GraphIR, LayerIR, Origin
 from graphspec.resolve.scope import Body, Lookup, Pending, Scope
 from graphspec.syntax.document import Document
 from graphspec.syntax.lenient import LeftOut
@@ -43,6 +43,10 @@ class Context(Lookup, Protocol):
     """Blocks set aside because their definitions failed validation."""
     left_out: dict[str, LeftOut]
     """What validation left out of each document (by file): references to it add no error."""
+    errors: list[Diagnostic]
+    """The problems reported so far."""
+    checked_layers: dict[tuple[Any, ...], LayerIR]
+    """Layer configurations checked without a problem (resolve.nodes.checked_layer)."""
 
     def error(
         self,

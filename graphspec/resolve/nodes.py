@@ -5,13 +5,13 @@ from __future__ import annotations
 from typing import Any
 
 from graphspec.catalog import registry
-from graphspec.diagnostics import codes, suggest
-from graphspec.ir import ApplicationIR, LayerIR, NodeIR, Ref, SubGraphIR, Use
+from graphspec.diagnostics import SpecPath, codes, suggest
+from graphspec.ir import ApplicationIR, LayerIR, NodeIR, Origin, Ref, SubGraphIR, Use
 from graphspec.resolve import layers
 from graphspec.resolve.context import Context
 from graphspec.resolve.scope import BROKEN, Fixed, Opaque, Site
 from graphspec.resolve.unchecked import UNCHECKED, unchecked
-from graphspec.syntax.schema import LayerSpec
+from graphspec.syntax.schema import LayerSpec, Node
 
 
 def use_node(ctx: Context, site: Site) -> None:
@@ -64,12 +64,54 @@ def placeholder(ctx: Context, site: Site) -> None:
     site.bind(Opaque(Ref(fid), site.origin))
 
 
+def checked_layer(
+    ctx: Context, node: Node, key: tuple[Any, ...] | None, origin: Origin, path: SpecPath
+) -> LayerIR:
+    """The node's layer, checked against the registry: once per distinct configuration (a
+    ResNet writes the same Conv2D dozens of times), the checked arguments of an earlier node
+    reused when its layer and arguments are the same values (`key`, from _config_key) and
+    checking found no problem."""
+    if key is not None and (seen := ctx.checked_layers.get(key)) is not None:
+        return seen
+    before = len(ctx.errors)
+    spec = LayerSpec.model_validate({"layer": node.layer, "args": node.args, **node.kwargs})
+    layer = layers.layer(ctx, spec, origin, path)
+    if key is not None and len(ctx.errors) == before:
+        ctx.checked_layers[key] = layer
+    return layer
+
+
+_PLAIN = (str, int, float, bool, type(None))
+
+
+def _config_key(node: Node) -> tuple[Any, ...] | None:
+    """The node's layer and arguments as a key of plain values, each with its type (True
+    and 1 are different arguments); None when some argument is a mapping (a nested layer or
+    object, whose checked form carries the node's own position) or anything but plain
+    values and lists of them."""
+    items: list[Any] = [node.layer]
+    for key, value in (*enumerate(node.args), *(node.model_extra or {}).items()):
+        kind = type(value)
+        if kind is list:
+            if not all(type(v) in _PLAIN for v in value):
+                return None
+            value = tuple((type(v), v) for v in value)
+        elif kind not in _PLAIN:
+            return None
+        items.append((key, kind, value))
+    return tuple(items)
+
+
 def layer_node(ctx: Context, site: Site) -> None:
     """A new layer, or with `repeat: N` a chain of N copies, each with its own weights."""
     node, origin, path = site.node, site.origin, site.path
-    spec = LayerSpec.model_validate({"layer": node.layer, "args": node.args, **node.kwargs})
-    layer = layers.layer(ctx, spec, origin, path)
-    info = None if layer.custom or layer.class_name == UNCHECKED else registry.layer(spec.layer)
+    key = _config_key(node)
+    layer = checked_layer(ctx, node, key, origin, path)
+    if key is not None and ctx.checked_layers.get(key) is not layer:
+        key = None  # checking found problems: no configuration to share
+    info = (
+        None if layer.custom or layer.class_name == UNCHECKED else registry.layer(layer.class_name)
+    )
     layers.check_call(ctx, node, info, origin, path)
     count = node.repeat or 1
     if node.repeat is not None and not isinstance(node.inputs, str):
@@ -85,7 +127,9 @@ def layer_node(ctx: Context, site: Site) -> None:
     raw: Any = node.inputs
     for k in range(1, count + 1):
         fid = site.body.name(f"{site.nid}_{k}" if node.repeat is not None else site.nid)
-        copy = LayerIR(layer.class_name, list(layer.args), dict(layer.kwargs), origin, layer.custom)
+        copy = LayerIR(
+            layer.class_name, list(layer.args), dict(layer.kwargs), origin, layer.custom, key
+        )
         site.add(NodeIR(fid, copy, Ref(fid), dict(node.call), origin), raw)
         raw = Ref(fid)
     site.bind(Fixed(raw, origin))

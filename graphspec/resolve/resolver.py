@@ -17,7 +17,7 @@ from graphspec.diagnostics import (
     once_per_copy,
     sorted_diagnostics,
 )
-from graphspec.ir import GraphIR, InputIR, NodeIR, Origin, Program, Ref, RefTree, SharedIR
+from graphspec.ir import GraphIR, InputIR, LayerIR, NodeIR, Origin, Program, Ref, RefTree, SharedIR
 from graphspec.resolve import blocks, nodes, ops, shared
 from graphspec.resolve.compile_settings import compile_settings
 from graphspec.resolve.context import Options
@@ -54,6 +54,7 @@ class Resolver:
         self.included_bytes = 0
         self.depth = 0
         self.incomplete: set[int] = set()
+        self.checked_layers: dict[tuple[object, ...], LayerIR] = {}
 
     def error(
         self,

@@ -117,6 +117,8 @@ class Tally:
         self.counts: dict[str, Count | None] = {}
         self.reach: dict[str, list[str]] = {}
         self.nodes: dict[str, dict[str, Count | None]] = {}
+        self.layers: dict[tuple[Any, ...], Count] = {}
+        """Counts by layer configuration and input shape (LayerIR.config)."""
 
     def call(self, graph: str, node: NodeIR, given: Any) -> None:
         """Node `node` of graph `graph` ("" for the top, else the sub-model's key) is called
@@ -206,8 +208,15 @@ SHARED: dict[type, Counter] = {
 
 
 def _new_layer(tally: Tally, node: NodeIR, given: Any) -> Count:
-    assert isinstance(node.callable, LayerIR)
-    return layer_count(node.callable, given, node.call)
+    layer = node.callable
+    assert isinstance(layer, LayerIR)
+    if layer.config is None or node.call or type(given) is not tuple:
+        return layer_count(layer, given, node.call)
+    key = (layer.config, given)  # configured alike, built on the same shape: the same weights
+    found = tally.layers.get(key)
+    if found is None:
+        found = tally.layers[key] = layer_count(layer, given, node.call)
+    return found
 
 
 def _op(tally: Tally, node: NodeIR, given: Any) -> Count:

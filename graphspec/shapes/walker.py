@@ -110,6 +110,8 @@ class Walker:
         self.submodels: dict[str, tuple[list[ShapeTree], ShapeTree]] = {}
         self.tally = None if quiet else Tally(program)
         self.inner: dict[str, dict[str, ShapeTree]] = {}
+        self.shapes: dict[tuple[Any, ...], ShapeTree] = {}
+        """Output shapes by layer configuration and input shape (LayerIR.config)."""
 
     def graph(self, graph: GraphIR, inputs: list[ShapeTree], key: str = "") -> dict[str, ShapeTree]:
         values: dict[str, ShapeTree] = {i.id: s for i, s in zip(graph.inputs, inputs, strict=True)}
@@ -161,7 +163,13 @@ class Walker:
                     value = layer_shape(inner, value, {})
                 return value
             fn = entry
-        return layer_shape(fn, given, node.call)
+        if fn.config is None or node.call or type(given) is not tuple:
+            return layer_shape(fn, given, node.call)
+        key = (fn.config, given)  # a layer configured alike, on the same shape: the same shape
+        found = self.shapes.get(key)
+        if found is None:
+            found = self.shapes[key] = layer_shape(fn, given, node.call)
+        return found
 
     def application(self, entry: ApplicationIR, given: Any) -> ShapeTree:
         if entry.outputs:  # inner layers: their shapes where the catalog knows them

@@ -13,7 +13,7 @@ from graphspec.caps import MAX_DEPTH, MAX_EVENTS, MAX_VALUES
 from graphspec.diagnostics import Code, codes
 from graphspec.syntax.document import Pos
 from graphspec.syntax.scalars import YAML_TAG as _Y
-from graphspec.syntax.scalars import core_scalar, tagged_scalar
+from graphspec.syntax.scalars import MAYBE_SPECIAL, core_scalar, tagged_scalar
 
 try:
     from yaml.cyaml import CParser as Parser  # type: ignore[attr-defined]
@@ -79,14 +79,31 @@ class Events:
         self.anchors: dict[str, list[Any]] = {}  # an anchor's events
         self.recording: list[tuple[str, list[Any], int]] = []  # open anchors: events, depth
         self.replay: list[Any] = []  # an alias's events to come, last first
-        self.replayed = False  # whether the last event came from a replay
+        self.plain = "&" not in text and "*" not in text
+        """No anchor and no alias can be written without these: `next_plain` will do."""
+
+    def next_plain(self) -> Any:
+        """`next` for a plain text (no anchor, no alias: nothing recorded or replayed)."""
+        event: Any = self.get()
+        self.events += 1
+        if self.events > MAX_EVENTS:
+            self.count(event)  # raises
+        kind = type(event)
+        if kind is _Scalar:
+            self.values += 1
+            if self.values > MAX_VALUES:
+                raise CapExceeded(event, EXPANDS, codes.TOO_MANY_VALUES)
+        elif kind is _MapEnd or kind is _SeqEnd:
+            self.open.pop()
+        elif kind is _MapStart or kind is _SeqStart:
+            self.events -= 1
+            self.count(event)
+        return event
 
     def next(self) -> Any:
         """The next event; the caps counted as in `count` (inline: this runs per event)."""
         if self.replay:
-            self.replayed = True
             return self.replay.pop()
-        self.replayed = False
         event: Any = self.get()
         self.events += 1
         if self.events > MAX_EVENTS:
@@ -207,6 +224,7 @@ class Fast:
 
     def __init__(self, events: Events) -> None:
         self.events = events
+        self.next = events.next_plain if events.plain else events.next
         self.one = cast(Callable[[str, str], str], {}.setdefault)
         """One string object per text (keys, layer names… repeat in every node)."""
 
@@ -218,10 +236,11 @@ class Fast:
         tag = event.tag
         if kind is _Scalar:
             if tag in NO_TAG:
-                if not event.implicit[0]:
-                    return self.one(event.value, event.value)
+                text = event.value
+                if not event.implicit[0] or (text and text[0] not in MAYBE_SPECIAL):
+                    return self.one(text, text)  # quoted, or plain and a string (most are)
                 try:
-                    value = core_scalar(event.value)
+                    value = core_scalar(text)
                 except ValueError:
                     raise Retry from None
                 return self.one(value, value) if type(value) is str else value
@@ -233,7 +252,7 @@ class Fast:
                 raise Retry from None
         if tag not in NO_TAG and tag not in STANDARD_TAGS:
             raise Retry
-        nxt, value = self.events.next, self.value
+        nxt, value = self.next, self.value
         if kind is _SeqStart:
             items = []
             while type(item := nxt()) is not _SeqEnd:

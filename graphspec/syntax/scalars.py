@@ -20,7 +20,8 @@ _INF = re.compile(r"[-+]?\.(inf|Inf|INF)")
 _NAN = re.compile(r"\.(nan|NaN|NAN)")
 
 
-_MAYBE_SPECIAL = set("0123456789+-.~nNtTfF")
+MAYBE_SPECIAL = frozenset("0123456789+-.~nNtTfF")
+"""The first characters of every plain scalar that may not be a string."""
 
 
 class OutOfRange(ValueError):
@@ -39,7 +40,7 @@ def _in_range(digits: str, base: int, text: str) -> int:
 
 def core_scalar(text: str) -> Any:
     """Resolve a plain scalar by the YAML 1.2 core schema."""
-    if text and text[0] not in _MAYBE_SPECIAL:
+    if text and text[0] not in MAYBE_SPECIAL:
         return text
     if text in ("", "~", "null", "Null", "NULL"):
         return None
