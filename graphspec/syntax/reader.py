@@ -12,8 +12,8 @@ from yaml.composer import ComposerError
 from graphspec.caps import MAX_DEPTH, MAX_EVENTS, MAX_VALUES
 from graphspec.diagnostics import Code, codes
 from graphspec.syntax.document import Pos
-from graphspec.syntax.scalars import YAML_TAG as _Y
 from graphspec.syntax.scalars import MAYBE_SPECIAL, core_scalar, tagged_scalar
+from graphspec.syntax.scalars import YAML_TAG as _Y
 
 try:
     from yaml.cyaml import CParser as Parser  # type: ignore[attr-defined]
