@@ -93,6 +93,14 @@ def counting_indexed(self, event, path):
     work["values"] += 1
     return slow(self, event, path)
 reader.Fast.value, indexed.Indexed.value = counting_fast, counting_indexed
+plain_value, plain_scalar = reader.Plain.value, reader.Plain.scalar
+def counting_plain(self, event):
+    work["values"] += 1
+    return plain_value(self, event)
+def counting_plain_scalar(self, event):
+    work["values"] += 1
+    return plain_scalar(self, event)
+reader.Plain.value, reader.Plain.scalar = counting_plain, counting_plain_scalar
 try:
     loader.load_file(sys.argv[1])
     message = "loaded"

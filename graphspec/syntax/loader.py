@@ -90,7 +90,7 @@ def load_text(
     builder = None
     try:
         with paused_gc():  # reading makes many small objects: linear time without the GC
-            if _MAY_ALIAS.search(text):
+            if "*" in text and _MAY_ALIAS.search(text):
                 _Bounds.see(text)
             try:
                 doc.data = read(text)

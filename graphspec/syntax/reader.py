@@ -80,25 +80,7 @@ class Events:
         self.recording: list[tuple[str, list[Any], int]] = []  # open anchors: events, depth
         self.replay: list[Any] = []  # an alias's events to come, last first
         self.plain = "&" not in text and "*" not in text
-        """No anchor and no alias can be written without these: `next_plain` will do."""
-
-    def next_plain(self) -> Any:
-        """`next` for a plain text (no anchor, no alias: nothing recorded or replayed)."""
-        event: Any = self.get()
-        self.events += 1
-        if self.events > MAX_EVENTS:
-            self.count(event)  # raises
-        kind = type(event)
-        if kind is _Scalar:
-            self.values += 1
-            if self.values > MAX_VALUES:
-                raise CapExceeded(event, EXPANDS, codes.TOO_MANY_VALUES)
-        elif kind is _MapEnd or kind is _SeqEnd:
-            self.open.pop()
-        elif kind is _MapStart or kind is _SeqStart:
-            self.events -= 1
-            self.count(event)
-        return event
+        """No anchor and no alias can be written without these: `Plain` can read it."""
 
     def next(self) -> Any:
         """The next event; the caps counted as in `count` (inline: this runs per event)."""
@@ -224,7 +206,6 @@ class Fast:
 
     def __init__(self, events: Events) -> None:
         self.events = events
-        self.next = events.next_plain if events.plain else events.next
         self.one = cast(Callable[[str, str], str], {}.setdefault)
         """One string object per text (keys, layer names… repeat in every node)."""
 
@@ -252,7 +233,7 @@ class Fast:
                 raise Retry from None
         if tag not in NO_TAG and tag not in STANDARD_TAGS:
             raise Retry
-        nxt, value = self.next, self.value
+        nxt, value = self.events.next, self.value
         if kind is _SeqStart:
             items = []
             while type(item := nxt()) is not _SeqEnd:
@@ -265,6 +246,83 @@ class Fast:
                 raise Retry
             out[key] = value(nxt())
         return out
+
+
+class Plain(Fast):
+    """`Fast` for a text with no anchor and no alias (Events.plain): the parser's events read
+    in the loops themselves and counted as Events.next counts them, with nothing to record or
+    replay; a mapping's keys and values read as one list, then paired."""
+
+    def scalar(self, event: Any) -> Any:
+        tag = event.tag
+        if tag is None or tag == "!":
+            text = event.value
+            if not event.implicit[0] or (text and text[0] not in MAYBE_SPECIAL):
+                return self.one(text, text)
+            try:
+                value = core_scalar(text)
+            except ValueError:
+                raise Retry from None
+            return self.one(value, value) if type(value) is str else value
+        return Fast.value(self, event)
+
+    def value(self, event: Any) -> Any:
+        """The value `event` starts (already counted)."""
+        if type(event) is _Scalar:
+            return self.scalar(event)
+        tag = event.tag
+        if tag not in NO_TAG and tag not in STANDARD_TAGS:
+            raise Retry
+        return self.sequence() if type(event) is _SeqStart else self.mapping()
+
+    def start(self, event: Any) -> Any:
+        """A collection inside another: counted at once (its depth), then read."""
+        self.events.count(event)
+        return self.value(event)
+
+    def sequence(self) -> list[Any]:
+        items: list[Any] = []
+        nested = 0
+        get, scalar = self.events.get, self.scalar
+        while (kind := type(event := get())) is not _SeqEnd:
+            if kind is _Scalar:
+                items.append(scalar(event))
+            else:
+                items.append(self.start(event))
+                nested += 1
+        self.counted(event, len(items) - nested)
+        return items
+
+    def mapping(self) -> dict[str, Any]:
+        out: dict[str, Any] = {}
+        nested = 0
+        get, scalar = self.events.get, self.scalar
+        while (kind := type(event := get())) is not _MapEnd:
+            if kind is _Scalar:
+                key = scalar(event)
+            else:
+                key, nested = self.start(event), nested + 1
+            if type(key) is not str or key in out:
+                raise Retry  # a key that is not a string, or a key twice
+            if type(event := get()) is _Scalar:
+                out[key] = scalar(event)
+            else:
+                out[key], nested = self.start(event), nested + 1
+        self.counted(event, 2 * len(out) - nested)
+        return out
+
+    def counted(self, end: Any, scalars: int) -> None:
+        """A collection's scalars and its end, counted at its end: a plain text's events are
+        bounded by its size (MAX_BYTES), so the caps are checked per collection, not per
+        event; past one, the diagnostic points at the end of the collection that passed it."""
+        events = self.events
+        events.open.pop()
+        events.events += scalars + 1
+        events.values += scalars
+        if events.events > MAX_EVENTS:
+            events.count(end)  # raises
+        if events.values > MAX_VALUES:
+            raise CapExceeded(end, EXPANDS, codes.TOO_MANY_VALUES)
 
 
 def run(events: Events, build: Callable[[Any], Any]) -> Any:
@@ -311,4 +369,4 @@ def check_bounds(text: str) -> None:
 def read(text: str) -> Any:
     """The document's values; Retry when a value has a problem (then `read_indexed`)."""
     events = Events(text)
-    return run(events, Fast(events).value)
+    return run(events, (Plain if events.plain else Fast)(events).value)

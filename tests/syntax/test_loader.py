@@ -8,7 +8,7 @@ import sys
 from pathlib import Path
 
 import pytest
-from hypothesis import given, settings
+from hypothesis import example, given, settings
 from hypothesis import strategies as st
 
 from graphspec.caps import MAX_DEPTH
@@ -228,3 +228,45 @@ def test_libyamls_own_depth_cap_reads_as_graphspecs() -> None:
     d = _yaml_error("s.yaml", "", e)
     assert (d.line, d.column, d.code) == (2, 1007, "GS107")
     assert d.message == f"nesting deeper than {MAX_DEPTH} levels (a cap of graphspec's loader)"
+
+
+def _outcome(builder: type, text: str) -> tuple[str, object]:
+    """What reading `text` with `builder` gives: its values, or the kind of its failure."""
+    from graphspec.syntax import reader
+
+    events = reader.Events(text)
+    try:
+        return "values", reader.run(events, builder(events).value)
+    except Exception as e:  # compared as kinds: the loader turns each into a diagnostic
+        return type(e).__name__, getattr(e, "code", None)
+
+
+@settings(max_examples=400, deadline=None)
+@given(st.text(alphabet=st.sampled_from(list("ab:-[]{},!|>'\"#\n @%?~0123.etrufl")), max_size=80))
+@example("a: 1\nb: {c: [1, d], c: 2}\n")  # a key twice, nested
+@example("a: 1\na: 2\n")
+@example("1: a\n")  # a key that is not a string
+@example("[!!str 1]: a\n")
+@example("[!!int 3, !!float 1, ~, .nan, -.inf, 0x1f, 0o7, 'q', \"d\", true, yes, '']\n")
+@example("a: !!int x\n")  # a refused value: Retry
+@example("a: !custom x\n")
+@example("a: 99999999999999999999\n")
+@example("a: {b: [c, {d: e}], f: [[], {}]}\n")
+def test_the_plain_reader_reads_as_the_general_one(text: str) -> None:
+    """Texts without anchors or aliases are read by reader.Plain: the same values, and the
+    same failures, as reader.Fast gives them."""
+    from graphspec.syntax import reader
+
+    plain, fast = _outcome(reader.Plain, text), _outcome(reader.Fast, text)
+    assert plain == fast  # math.nan is one object: equal to itself in a container
+
+
+@pytest.mark.parametrize("anchor", ["", "# & makes the text not plain\n"], ids=["plain", "general"])
+def test_the_values_cap_holds_on_either_reader(anchor: str) -> None:
+    """A million and one scalars in a 4 MB plain text: refused as a text with anchors is."""
+    text = "graphspec: 1\n" + anchor + "many:\n" + "- 1\n" * 1_000_001
+    with pytest.raises(LoadError) as e:
+        load_text(text, "s.yaml")
+    (d,) = e.value.diagnostics
+    assert d.code == "GS108"
+    assert d.message.startswith("the document expands to more than 1,000,000 values")
