@@ -11,7 +11,7 @@ from graphspec.caps import MAX_BLOCK_DEPTH, MAX_NODES
 from graphspec.diagnostics import BlockUse, Diagnostic, Problem, SpecPath, codes, suggest
 from graphspec.ir import Origin
 from graphspec.resolve.context import Context
-from graphspec.resolve.nodes import placeholder
+from graphspec.resolve.nodes import placeholder, plain_key
 from graphspec.resolve.scope import (
     Binding,
     BlockDef,
@@ -185,7 +185,10 @@ def block_formals(
 def expand(
     ctx: Context, bdef: BlockDef, params: dict[str, Any], body: Body, pending: list[Pending]
 ) -> None:
-    """Substitute parameters into each node of the block and add it to the body."""
+    """Substitute parameters into each node of the block and add it to the body; each
+    inner node substituted and validated once per distinct set of plain parameters (a copy
+    of it is the same Node, which is immutable), when that found no problem."""
+    key = plain_key(params.items())
     for nid, raw in bdef.block.nodes.items():
         path = (*bdef.path, "nodes", nid)
         origin = Origin(bdef.doc, path, body.uses, nid)
@@ -199,9 +202,14 @@ def expand(
             )
             continue
         body.locals[nid] = Broken(origin)  # replaced when the node resolves
-        problems: list[tuple[SpecPath, Diagnostic]] = []
-        data = substitute(raw, params, partial(_report, problems, origin, path))
-        node = block_inner_node(ctx, data, bdef, path, origin, problems)
+        node = bdef.expanded.get((nid, key)) if key is not None else None
+        if node is None:
+            before = len(ctx.errors)
+            problems: list[tuple[SpecPath, Diagnostic]] = []
+            data = substitute(raw, params, partial(_report, problems, origin, path))
+            node = block_inner_node(ctx, data, bdef, path, origin, problems)
+            if key is not None and node is not None and len(ctx.errors) == before:
+                bdef.expanded[(nid, key)] = node
         if node is not None:
             ctx.node(nid, node, body, path, pending)
 

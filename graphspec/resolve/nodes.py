@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from collections.abc import Iterable
 from typing import Any
 
 from graphspec.catalog import registry
@@ -85,12 +86,18 @@ _PLAIN = (str, int, float, bool, type(None))
 
 
 def _config_key(node: Node) -> tuple[Any, ...] | None:
-    """The node's layer and arguments as a key of plain values, each with its type (True
-    and 1 are different arguments); None when some argument is a mapping (a nested layer or
-    object, whose checked form carries the node's own position) or anything but plain
-    values and lists of them."""
-    items: list[Any] = [node.layer]
-    for key, value in (*enumerate(node.args), *(node.model_extra or {}).items()):
+    """The node's layer and arguments as a key (plain_key); None where one is not plain."""
+    found = plain_key((*enumerate(node.args), *(node.model_extra or {}).items()))
+    return None if found is None else (node.layer, *found)
+
+
+def plain_key(items: Iterable[tuple[Any, Any]]) -> tuple[Any, ...] | None:
+    """(name, value) pairs as a key of plain values, each with its type (True and 1 are
+    different arguments); None when some value is a mapping (a nested layer or object, whose
+    checked form carries the node's own position) or anything but plain values and lists of
+    them."""
+    found: list[Any] = []
+    for key, value in items:
         kind = type(value)
         if kind is list:
             if not all(type(v) in _PLAIN for v in value):
@@ -98,8 +105,8 @@ def _config_key(node: Node) -> tuple[Any, ...] | None:
             value = tuple((type(v), v) for v in value)
         elif kind not in _PLAIN:
             return None
-        items.append((key, kind, value))
-    return tuple(items)
+        found.append((key, kind, value))
+    return tuple(found)
 
 
 def layer_node(ctx: Context, site: Site) -> None:

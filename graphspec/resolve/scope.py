@@ -26,6 +26,8 @@ class BlockDef:
     doc: Document
     path: SpecPath
     scope: Scope
+    expanded: dict[tuple[str, tuple[Any, ...]], Node] = field(default_factory=dict)
+    """Inner nodes as substituted and validated, by id and parameters (blocks.expand)."""
 
 
 @dataclass

@@ -5,14 +5,14 @@ from __future__ import annotations
 from collections.abc import Callable
 from dataclasses import dataclass, field
 from pathlib import Path
-from typing import Any, cast
+from typing import Any, NamedTuple, cast
 
 from graphspec.diagnostics import BlockUse, Code, Diagnostic, Inclusion, Severity, SpecPath
 
 
-@dataclass(frozen=True, slots=True)
-class Pos:
-    """A 1-based line and column, and the position just past the end (0 when unknown)."""
+class Pos(NamedTuple):
+    """A 1-based line and column, and the position just past the end (0 when unknown); a
+    named tuple: the loader makes one per value when it indexes a file, so it must be cheap."""
 
     line: int
     column: int

@@ -99,3 +99,49 @@ def test_nested_layers_are_checked_at_each_node(write_spec: Write) -> None:
     inner = [n.callable.kwargs["layer"] for n in nodes if isinstance(n.callable, LayerIR)]
     assert [layer.origin.doc.locate(layer.origin.path).line for layer in inner] == [4, 5, 6]
     assert all(n.callable.config is None for n in nodes if isinstance(n.callable, LayerIR))
+
+
+BLOCK = """graphspec: 1
+inputs: {x: {shape: [8]}}
+blocks:
+  unit:
+    params: {width: , act: relu}
+    inputs: [a]
+    nodes:
+      d: {layer: Dense, units: "${width * 2}", activation: $act, inputs: a}
+    outputs: [d]
+nodes:
+"""
+
+
+def test_block_copies_with_the_same_parameters_are_each_their_own(write_spec: Write) -> None:
+    uses = "".join(
+        f"  u{i}: {{block: unit, width: {w}, act: {a}, inputs: {'x' if i == 0 else f'u{i - 1}'}}}\n"
+        for i, (w, a) in enumerate(
+            [(4, "relu"), (4, "relu"), (2, "tanh"), (4, "relu"), (2, "relu")]
+        )
+    )
+    checked = graphspec.check(write_spec(BLOCK + uses + "outputs: [u4]\n"))
+    nodes = checked.program.graph.nodes
+    assert [n.id for n in nodes] == [f"u{i}_d" for i in range(5)]
+    assert [n.origin.uses[-1].node for n in nodes] == [f"u{i}" for i in range(5)]
+    layers = [n.callable for n in nodes if isinstance(n.callable, LayerIR)]
+    assert [(layer.kwargs["units"], layer.kwargs["activation"].name) for layer in layers] == [
+        (8, "relu"),
+        (8, "relu"),
+        (4, "tanh"),
+        (8, "relu"),
+        (4, "relu"),
+    ]
+    counts = [checked.params.nodes[n.id] for n in nodes]
+    assert [c.total for c in counts if c is not None] == [72, 72, 36, 40, 36]
+
+
+def test_a_parameter_that_fails_fails_at_every_use(write_spec: Write) -> None:
+    uses = "".join(
+        f"  u{i}: {{block: unit, width: {w}, inputs: {'x' if i == 0 else f'u{i - 1}'}}}\n"
+        for i, w in enumerate(["4", "wide", "4", "wide"])
+    )
+    with pytest.raises(SpecError) as e:
+        graphspec.check(write_spec(BLOCK + uses + "outputs: [u3]\n"))
+    assert sorted({d.uses[-1].node for d in e.value.diagnostics if d.uses}) == ["u1", "u3"]
