@@ -53,7 +53,8 @@ def _layers(value: Any) -> Iterator[LayerIR]:
     if isinstance(value, LayerIR):
         yield value
         for inner in (*value.args, *value.kwargs.values()):
-            yield from _layers(inner)
+            if isinstance(inner, LayerIR | list):  # most arguments are neither
+                yield from _layers(inner)
     elif isinstance(value, list):
         for inner in value:
             yield from _layers(inner)
@@ -80,8 +81,14 @@ def _every_input(program: Program) -> Iterator[InputIR]:
         yield from graph.inputs
 
 
+RULED = set(LAYERS) | {name for name, _ in ARGUMENTS}
+"""The layers some rule here is about (most layers run on every backend with any argument)."""
+
+
 def layer_problems(layer: LayerIR, backend: str) -> list[Diagnostic]:
     """The layer itself, and each of its keywords, where the backend lacks them."""
+    if layer.class_name not in RULED:
+        return []
     found = []
     allowed = LAYERS.get(layer.class_name, EVERY)
     if backend not in allowed:
@@ -154,7 +161,8 @@ def problems(program: Program, backend: str) -> list[Diagnostic]:
     """Every use of what the backend lacks, once per block copy, in file order."""
     found: list[Diagnostic] = []
     for layer in _every_layer(program):
-        found.extend(layer_problems(layer, backend))
+        if layer.class_name in RULED:
+            found.extend(layer_problems(layer, backend))
     for graph in _graphs(program):
         for node in graph.nodes:
             if isinstance(node.callable, OpIR):

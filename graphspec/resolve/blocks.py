@@ -117,6 +117,7 @@ def copies(
             bdef.block,
             dict(formals),
         )
+        ctx.bodies.append(inner)
         expand(ctx, bdef, params, inner, site.pending)
         check_block_outputs(ctx, bdef, inner)
         value = BlockValue(inner, list(bdef.block.outputs), origin)

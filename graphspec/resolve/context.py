@@ -47,6 +47,8 @@ class Context(Lookup, Protocol):
     """The problems reported so far."""
     checked_layers: dict[tuple[Any, ...], LayerIR]
     """Layer configurations checked without a problem (resolve.nodes.checked_layer)."""
+    bodies: list[Body]
+    """Every body made while resolving (released at the end: see Resolver.release)."""
 
     def error(
         self,

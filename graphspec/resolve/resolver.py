@@ -55,6 +55,7 @@ class Resolver:
         self.depth = 0
         self.incomplete: set[int] = set()
         self.checked_layers: dict[tuple[object, ...], LayerIR] = {}
+        self.bodies: list[Body] = []
 
     def error(
         self,
@@ -97,6 +98,15 @@ class Resolver:
         )
         raise SpecError(sorted_diagnostics(self.errors))
 
+    def release(self) -> None:
+        """Drop what resolving kept to look ids up: a block copy's body and its bindings refer
+        to each other, and to the body around (cycles that only the cyclic GC would free:
+        for 50,000 nodes of blocks, 340,000 objects and 0.3 s of its time)."""
+        for body in self.bodies:
+            body.locals.clear()
+            body.scope.blocks.clear()
+        self.bodies.clear()
+
     def lookup(
         self, raw: str | Ref, body: Body, origin: Origin, where: SpecPath, chain: list[str]
     ) -> RefTree | None:
@@ -138,6 +148,7 @@ class Resolver:
         duplicates = check_namespace(self, graph, doc, base)
         scope = self.scope(graph, doc, base, parent, key_prefix)
         body = Body(scope, doc, base)
+        self.bodies.append(body)
         left = self.left_out.get(doc.file)
         if left:
             self.mark_left_out(left, base, scope, body, doc)
@@ -252,6 +263,7 @@ def resolve_all(
     graph = r.graph(spec, doc, (), name, None)
     compiled = compile_settings(r, spec, graph.outputs, doc)
     fit_settings(r, spec, graph.outputs, compiled, doc)
+    r.release()
     return Program(graph, r.shared, compiled), once_per_copy(r.errors)
 
 

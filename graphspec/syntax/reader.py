@@ -250,8 +250,8 @@ class Fast:
 
 class Plain(Fast):
     """`Fast` for a text with no anchor and no alias (Events.plain): the parser's events read
-    in the loops themselves and counted as Events.next counts them, with nothing to record or
-    replay; a mapping's keys and values read as one list, then paired."""
+    in the loops themselves, with nothing to record or replay, and counted per collection
+    (`start`, `counted`) instead of per event."""
 
     def scalar(self, event: Any) -> Any:
         tag = event.tag
@@ -277,7 +277,13 @@ class Plain(Fast):
 
     def start(self, event: Any) -> Any:
         """A collection inside another: counted at once (its depth), then read."""
-        self.events.count(event)
+        events = self.events
+        events.events += 1
+        events.values += 1
+        events.open.append((None, 0))  # what Events.count keeps, for its depth
+        if len(events.open) > MAX_DEPTH:
+            events.open.pop()
+            events.count(event)  # raises NESTING_TOO_DEEP
         return self.value(event)
 
     def sequence(self) -> list[Any]:
