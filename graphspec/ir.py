@@ -9,7 +9,7 @@ from graphspec.diagnostics import BlockUse, Code, Diagnostic, SpecPath
 from graphspec.syntax.document import Document
 
 
-@dataclass(frozen=True)
+@dataclass(frozen=True, slots=True)
 class Origin:
     """Where an IR element was written, and through which block uses it was reached."""
 
@@ -53,7 +53,7 @@ class Origin:
         return "".join(f"{use} → " for use in self.uses) + (self.id or "")
 
 
-@dataclass(frozen=True)
+@dataclass(frozen=True, slots=True)
 class Ref:
     """One value in the flat graph: node `target`'s output, or its output number `index`."""
 
@@ -75,7 +75,7 @@ RefTree = Ref | list["RefTree"]
 InputsIR = RefTree | dict[str, RefTree]
 
 
-@dataclass
+@dataclass(slots=True)
 class LayerIR:
     """A new Keras layer: class name, positional and keyword constructor arguments."""
 
@@ -132,7 +132,7 @@ class SequentialIR:
 SharedIR = LayerIR | ApplicationIR | SubGraphIR | SequentialIR
 
 
-@dataclass
+@dataclass(slots=True)
 class OpIR:
     """One call of `keras.ops.<name>`: the node's inputs are its tensor arguments (each a
     value, or a list for a list argument), then `args`; `kwargs` are constant keywords.
@@ -145,7 +145,7 @@ class OpIR:
     keras_name: str
 
 
-@dataclass
+@dataclass(slots=True)
 class Use:
     """A call of the shared callable registered under `key`."""
 
@@ -153,7 +153,7 @@ class Use:
     shared_id: str
 
 
-@dataclass
+@dataclass(slots=True)
 class NodeIR:
     """One call in the flat graph; `id` is unique and is the Keras name of a new layer."""
 
