@@ -18,6 +18,8 @@ from graphspec.syntax.validate import schema_diagnostics
 
 def check_call(ctx: Context, node: Node, info: Any, origin: Origin, path: SpecPath) -> None:
     """Call keywords (`call:` and the mapping form of `inputs`) against the call signature."""
+    if not node.call and not isinstance(node.inputs, dict):
+        return  # no call keywords (most nodes)
     if not isinstance(info, registry.LayerInfo) or info.call_varkw:
         return
     keys = [(k, (*path, "call", k)) for k in node.call]

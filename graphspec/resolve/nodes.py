@@ -137,6 +137,7 @@ def layer_node(ctx: Context, site: Site) -> None:
         copy = LayerIR(
             layer.class_name, list(layer.args), dict(layer.kwargs), origin, layer.custom, key
         )
-        site.add(NodeIR(fid, copy, Ref(fid), dict(node.call), origin), raw)
-        raw = Ref(fid)
+        ref = Ref(fid)  # its own inputs too, until connected (Resolver.connect)
+        site.add(NodeIR(fid, copy, ref, dict(node.call), origin), raw)
+        raw = ref
     site.bind(Fixed(raw, origin))

@@ -70,6 +70,8 @@ BROKEN = LayerIR("<broken>", [], {}, Origin(Document("<broken>", "", None), ()))
 class Binding:
     """What a local id stands for; resolved lazily, once, with a guard against alias loops."""
 
+    __slots__ = ("_busy", "_done", "_value", "names", "origin")  # one or two per node
+
     def __init__(self, origin: Origin, names: list[str] | None = None) -> None:
         self.origin = origin
         self.names = names
@@ -98,11 +100,15 @@ class Binding:
 class Broken(Binding):
     """A node that had errors of its own: references to it add no further error."""
 
+    __slots__ = ()
+
     def compute(self, r: Lookup, chain: list[str]) -> RefTree | None:
         return None
 
 
 class Fixed(Binding):
+    __slots__ = ("ref",)
+
     def __init__(self, ref: RefTree, origin: Origin, names: list[str] | None = None) -> None:
         super().__init__(origin, names)
         self.ref = ref
@@ -115,9 +121,13 @@ class Opaque(Fixed):
     """A node of unknown outputs (it had errors of its own): any `id.K` or `id.NAME` of it is
     accepted, and what uses it gets a value of unknown shape."""
 
+    __slots__ = ()
+
 
 class Formal(Binding):
     """A block's formal input, bound to a reference written at the use."""
+
+    __slots__ = ("body", "raw", "where")
 
     def __init__(self, raw: str | Ref, body: Body, origin: Origin, where: SpecPath) -> None:
         super().__init__(origin)
@@ -129,6 +139,8 @@ class Formal(Binding):
 
 class BlockValue(Binding):
     """A block node: its outputs, looked up inside the expanded body."""
+
+    __slots__ = ("body", "outputs")
 
     def __init__(self, body: Body, outputs: list[str], origin: Origin) -> None:
         super().__init__(origin, outputs)
@@ -174,7 +186,7 @@ class Body:
         return (*self.base, "outputs", i)
 
 
-@dataclass
+@dataclass(slots=True)
 class Pending:
     """A flat node whose inputs are resolved once all local ids are known; or (`node` None)
     a binding to compute then, in the order written: a chain of block copies is computed one
@@ -187,10 +199,11 @@ class Pending:
     binding: Binding | None = None
 
 
-@dataclass(frozen=True)
+@dataclass(slots=True)
 class Site:
     """A node being resolved: its id and spec, the body it lands in, where it was written, and
-    the list its flat nodes join (what every node handler takes)."""
+    the list its flat nodes join (what every node handler takes; never changed, and not
+    frozen only because a frozen dataclass is made four times slower, once per node)."""
 
     nid: str
     node: Node

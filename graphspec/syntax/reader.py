@@ -253,17 +253,23 @@ class Plain(Fast):
     in the loops themselves, with nothing to record or replay, and counted per collection
     (`start`, `counted`) instead of per event."""
 
+    def __init__(self, events: Events) -> None:
+        super().__init__(events)
+        self.plain: dict[str, Any] = {}
+        """Each plain scalar's text → its value (`Dense`, `relu`, `8` recur in every node)."""
+
     def scalar(self, event: Any) -> Any:
-        tag = event.tag
-        if tag is None or tag == "!":
+        if event.tag is None and event.implicit[0]:  # plain: resolved by the core schema
             text = event.value
-            if not event.implicit[0] or (text and text[0] not in MAYBE_SPECIAL):
-                return self.one(text, text)
-            try:
-                value = core_scalar(text)
-            except ValueError:
-                raise Retry from None
-            return self.one(value, value) if type(value) is str else value
+            value = self.plain.get(text, _MISSING)
+            if value is _MISSING:
+                try:
+                    value = self.plain[text] = core_scalar(text)
+                except ValueError:
+                    raise Retry from None
+            return value
+        if event.tag in NO_TAG:  # quoted, or `!`: a string
+            return self.one(event.value, event.value)
         return Fast.value(self, event)
 
     def value(self, event: Any) -> Any:
@@ -329,6 +335,9 @@ class Plain(Fast):
             events.count(end)  # raises
         if events.values > MAX_VALUES:
             raise CapExceeded(end, EXPANDS, codes.TOO_MANY_VALUES)
+
+
+_MISSING = object()
 
 
 def run(events: Events, build: Callable[[Any], Any]) -> Any:

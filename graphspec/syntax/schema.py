@@ -192,6 +192,8 @@ class Node(BaseModel):
 
     @model_validator(mode="after")
     def _one_callable(self) -> Node:
+        if self.use is None and self.block is None and self.op is None and self.layer is not None:
+            return self  # a layer node (most are): nothing else to check
         given = [k for k in NODE_KINDS if getattr(self, k) is not None]
         if len(given) != 1:
             which = " and ".join(f"'{k}'" for k in given) if given else "none"
