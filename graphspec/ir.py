@@ -165,6 +165,8 @@ class NodeIR:
     order: int = 0
 
     def references(self) -> list[Ref]:
+        if type(self.inputs) is Ref:  # one input (most nodes)
+            return [self.inputs]
         found: list[Ref] = []
         _collect(self.inputs, found)
         return found

@@ -13,7 +13,11 @@ def too_deep(graph: GraphIR) -> Diagnostic | None:
     in topological order: one pass); None when the graph is shallow enough."""
     depth = {i.id: 0 for i in graph.inputs}
     for node in graph.nodes:
-        here = 1 + max((depth.get(r.target, 0) for r in node.references()), default=0)
+        refs = node.references()
+        if len(refs) == 1:  # one input (most nodes)
+            here = 1 + depth.get(refs[0].target, 0)
+        else:
+            here = 1 + max((depth.get(r.target, 0) for r in refs), default=0)
         depth[node.id] = here
         if here > MAX_GRAPH_DEPTH:
             return node.origin.diagnostic(

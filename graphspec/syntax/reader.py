@@ -259,7 +259,7 @@ class Plain(Fast):
         """Each plain scalar's text → its value (`Dense`, `relu`, `8` recur in every node)."""
 
     def scalar(self, event: Any) -> Any:
-        if event.tag is None and event.implicit[0]:  # plain: resolved by the core schema
+        if event.implicit[0] and event.tag in NO_TAG:  # plain: resolved by the core schema
             text = event.value
             value = self.plain.get(text, _MISSING)
             if value is _MISSING:
@@ -268,7 +268,7 @@ class Plain(Fast):
                 except ValueError:
                     raise Retry from None
             return value
-        if event.tag in NO_TAG:  # quoted, or `!`: a string
+        if event.tag in NO_TAG:  # quoted: a string
             return self.one(event.value, event.value)
         return Fast.value(self, event)
 
@@ -308,18 +308,23 @@ class Plain(Fast):
     def mapping(self) -> dict[str, Any]:
         out: dict[str, Any] = {}
         nested = 0
-        get, scalar = self.events.get, self.scalar
+        get, scalar, seen = self.events.get, self.scalar, self.plain.get
         while (kind := type(event := get())) is not _MapEnd:
-            if kind is _Scalar:
-                key = scalar(event)
-            else:
+            # a plain scalar already seen is looked up here (inline: this runs per scalar);
+            # implicit[0] is false for a quoted or !!-tagged one (as `! 8`, the `!` tag is
+            # read as no tag, as Fast and Indexed read it)
+            if kind is not _Scalar:
                 key, nested = self.start(event), nested + 1
+            elif not event.implicit[0] or (key := seen(event.value, _MISSING)) is _MISSING:
+                key = scalar(event)
             if type(key) is not str or key in out:
                 raise Retry  # a key that is not a string, or a key twice
-            if type(event := get()) is _Scalar:
+            if type(event := get()) is not _Scalar:
+                out[key], nested = self.start(event), nested + 1
+            elif not event.implicit[0] or (value := seen(event.value, _MISSING)) is _MISSING:
                 out[key] = scalar(event)
             else:
-                out[key], nested = self.start(event), nested + 1
+                out[key] = value
         self.counted(event, 2 * len(out) - nested)
         return out
 

@@ -245,6 +245,10 @@ def _outcome(builder: type, text: str) -> tuple[str, object]:
 @given(st.text(alphabet=st.sampled_from(list("ab:-[]{},!|>'\"#\n @%?~0123.etrufl")), max_size=80))
 @example("a: 1\nb: {c: [1, d], c: 2}\n")  # a key twice, nested
 @example("a: 1\na: 2\n")
+@example("a: 8\nb: '8'\nc: !!str 8\nd: ! 8\ne: [8, '8', \"8\"]\n")  # quoted: a string
+@example("{'8': 1, 8: 2}\n")
+@example("a: 8\n'8': x\n")
+@example("a: ! 9\nb: 9\nc: '9'\n9: x\n'9': y\n")
 @example("1: a\n")  # a key that is not a string
 @example("[!!str 1]: a\n")
 @example("[!!int 3, !!float 1, ~, .nan, -.inf, 0x1f, 0o7, 'q', \"d\", true, yes, '']\n")
