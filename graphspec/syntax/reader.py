@@ -308,7 +308,8 @@ class Plain(Fast):
     def mapping(self) -> dict[str, Any]:
         out: dict[str, Any] = {}
         nested = 0
-        get, scalar, seen = self.events.get, self.scalar, self.plain.get
+        get: Callable[[], Any] = self.events.get
+        scalar, seen = self.scalar, self.plain.get
         while (kind := type(event := get())) is not _MapEnd:
             # a plain scalar already seen is looked up here (inline: this runs per scalar);
             # implicit[0] is false for a quoted or !!-tagged one (as `! 8`, the `!` tag is
