@@ -189,7 +189,7 @@ def expand(
     """Substitute parameters into each node of the block and add it to the body; each
     inner node substituted and validated once per distinct set of plain parameters (a copy
     of it is the same Node, which is immutable), when that found no problem."""
-    key = plain_key(params.items())
+    key = plain_key(tuple(params), tuple(params.values()))
     for nid, raw in bdef.block.nodes.items():
         path = (*bdef.path, "nodes", nid)
         origin = Origin(bdef.doc, path, body.uses, nid)

@@ -55,7 +55,8 @@ def check_names(
         if is_unchecked(node) or (
             isinstance(node.callable, Use) and node.callable.shared_id in used
         ):
-            kept += [node] if unique else []  # a stand-in is never built; a use shares a name
+            if unique:  # a stand-in is never built; a use shares a name
+                kept.append(node)
             continue
         name = node.callable.shared_id if isinstance(node.callable, Use) else node.id
         if isinstance(node.callable, OpIR):
@@ -72,5 +73,6 @@ def check_names(
             )
         if isinstance(node.callable, Use):
             used.add(name)
-        kept += [node] if unique else []
+        if unique:
+            kept.append(node)
     return kept

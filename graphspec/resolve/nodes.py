@@ -82,31 +82,36 @@ def checked_layer(
     return layer
 
 
-_PLAIN = (str, int, float, bool, type(None))
-
-
 def _config_key(node: Node) -> tuple[Any, ...] | None:
     """The node's layer and arguments as a key (plain_key); None where one is not plain."""
-    found = plain_key((*enumerate(node.args), *(node.model_extra or {}).items()))
-    return None if found is None else (node.layer, *found)
+    extra = node.model_extra or {}
+    if node.args:
+        found = plain_key((*range(len(node.args)), *extra), (*node.args, *extra.values()))
+    else:
+        found = plain_key(tuple(extra), tuple(extra.values()))
+    return None if found is None else (node.layer, found)
 
 
-def plain_key(items: Iterable[tuple[Any, Any]]) -> tuple[Any, ...] | None:
-    """(name, value) pairs as a key of plain values, each with its type (True and 1 are
-    different arguments); None when some value is a mapping (a nested layer or object, whose
-    checked form carries the node's own position) or anything but plain values and lists of
-    them."""
-    found: list[Any] = []
-    for key, value in items:
-        kind = type(value)
+_PLAIN = frozenset((str, int, float, bool, type(None)))
+
+
+def plain_key(names: tuple[Any, ...], values: tuple[Any, ...]) -> tuple[Any, ...] | None:
+    """Named values as a key of plain values and their types (True and 1 are different
+    arguments); None when some value is a mapping (a nested layer or object, whose checked
+    form carries the node's own position) or anything but plain values and lists of them."""
+    kinds = tuple(map(type, values))
+    if _PLAIN.issuperset(kinds):  # no list (most): the values as they are
+        return (names, values, kinds)
+    frozen = []
+    for kind, value in zip(kinds, values, strict=True):
         if kind is list:
             if not all(type(v) in _PLAIN for v in value):
                 return None
             value = tuple((type(v), v) for v in value)
         elif kind not in _PLAIN:
             return None
-        found.append((key, kind, value))
-    return tuple(found)
+        frozen.append(value)
+    return (names, tuple(frozen), kinds)
 
 
 def layer_node(ctx: Context, site: Site) -> None:
