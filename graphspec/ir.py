@@ -77,7 +77,9 @@ InputsIR = RefTree | dict[str, RefTree]
 
 @dataclass(slots=True)
 class LayerIR:
-    """A new Keras layer: class name, positional and keyword constructor arguments."""
+    """A new Keras layer: class name, positional and keyword constructor arguments. Layers
+    configured alike share their `args` and `kwargs` (one list and dict for the 50,000 nodes
+    a spec may have): no stage changes them."""
 
     class_name: str
     args: list[Any]

@@ -139,9 +139,7 @@ def layer_node(ctx: Context, site: Site) -> None:
     raw: Any = node.inputs
     for k in range(1, count + 1):
         fid = site.body.name(f"{site.nid}_{k}" if node.repeat is not None else site.nid)
-        copy = LayerIR(
-            layer.class_name, list(layer.args), dict(layer.kwargs), origin, layer.custom, key
-        )
+        copy = LayerIR(layer.class_name, layer.args, layer.kwargs, origin, layer.custom, key)
         ref = Ref(fid)  # its own inputs too, until connected (Resolver.connect)
         site.add(NodeIR(fid, copy, ref, dict(node.call), origin), raw)
         raw = ref
