@@ -19,7 +19,8 @@ from graphspec.diagnostics.text import printable
 
 
 def main(argv: Sequence[str] | None = None) -> int:
-    p = parser()
+    argv = sys.argv[1:] if argv is None else list(argv)
+    p = parser(argv)
     args = p.parse_args(argv)
     if args.version:
         from graphspec import __version__

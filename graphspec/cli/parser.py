@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import argparse
+from collections.abc import Sequence
 from types import ModuleType
 
 from graphspec.cli import (
@@ -32,7 +33,10 @@ COMMANDS: dict[str, ModuleType] = {
 add_arguments(parser) and run(args, reporter)."""
 
 
-def parser() -> argparse.ArgumentParser:
+def parser(argv: Sequence[str] | None = None) -> argparse.ArgumentParser:
+    """The parser; given the arguments, only the command they name gets its own arguments
+    (the others are listed, for --help: building all costs more than validating 500 nodes)."""
+    named = next((a for a in argv if not a.startswith("-")), None) if argv is not None else None
     p = argparse.ArgumentParser(
         prog="graphspec",
         description="Compile a YAML spec of a neural network into a Keras functional model.",
@@ -41,6 +45,8 @@ def parser() -> argparse.ArgumentParser:
     sub = p.add_subparsers(dest="command", metavar="COMMAND")
     for name, module in COMMANDS.items():
         c = sub.add_parser(name, help=module.HELP, description=module.HELP)
+        if named in COMMANDS and name != named:
+            continue
         if module.MANY is not None:
             many = bool(module.MANY)
             c.add_argument("specs" if many else "spec", nargs="+" if many else None, metavar="SPEC")

@@ -183,3 +183,22 @@ def test_custom_objects_option_admits_a_user_layer(
     assert out.is_file()
     code, stdout, err = run(capsys, "build", "-q", *argv[1:], "user_layers_for_test:Fivefold")
     assert (code, stdout, err) == (0, "", "")  # -q: nothing but what fails the run
+
+
+@pytest.mark.parametrize(
+    "argv",
+    [
+        ["validate", "a.yaml", "b.yaml", "--strict", "-q", "--max-params", "10"],
+        ["build", "a.yaml", "-o", "m.keras", "--backend", "jax"],
+        ["fit", "a.yaml", "--synthetic", "8", "--epochs", "2"],
+        ["--version", "summary", "a.yaml"],
+        ["schema"],
+        ["import", "--application", "ResNet50", "-o", "r.yaml"],
+        ["plot", "a.yaml", "-o", "a.svg"],
+    ],
+)
+def test_the_parser_of_one_command_reads_as_the_whole_parser(argv: list[str]) -> None:
+    """parser(argv) gives only the named command its arguments: the same namespace."""
+    from graphspec.cli.parser import parser
+
+    assert parser(argv).parse_args(argv) == parser().parse_args(argv)
