@@ -295,13 +295,16 @@ class Plain(Fast):
     def sequence(self) -> list[Any]:
         items: list[Any] = []
         nested = 0
-        get, scalar = self.events.get, self.scalar
+        get: Callable[[], Any] = self.events.get
+        scalar, seen = self.scalar, self.plain.get
         while (kind := type(event := get())) is not _SeqEnd:
-            if kind is _Scalar:
-                items.append(scalar(event))
-            else:
+            if kind is not _Scalar:
                 items.append(self.start(event))
                 nested += 1
+            elif not event.implicit[0] or (item := seen(event.value, _MISSING)) is _MISSING:
+                items.append(scalar(event))  # as in `mapping`
+            else:
+                items.append(item)
         self.counted(event, len(items) - nested)
         return items
 

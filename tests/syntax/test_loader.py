@@ -248,6 +248,7 @@ def _outcome(builder: type, text: str) -> tuple[str, object]:
 @example("a: 8\nb: '8'\nc: !!str 8\nd: ! 8\ne: [8, '8', \"8\"]\n")  # quoted: a string
 @example("{'8': 1, 8: 2}\n")
 @example("a: 8\n'8': x\n")
+@example("[8, '8', ! 8, !!str 8, 8]\n")
 @example("a: ! 9\nb: 9\nc: '9'\n9: x\n'9': y\n")
 @example("1: a\n")  # a key that is not a string
 @example("[!!str 1]: a\n")
