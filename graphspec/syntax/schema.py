@@ -115,6 +115,8 @@ def check_inputs(value: Any) -> Any:
 
 def check_node_inputs(value: Any, info: ValidationInfo) -> Any:
     """A node's `inputs`: an op's tensor arguments (`op_inputs`), or a layer's call inputs."""
+    if type(value) is str:  # one reference (most nodes): either way, a string is fine
+        return value
     if info.data.get("op") is not None:
         for ref in op_references(value):
             _reference_string(ref)
