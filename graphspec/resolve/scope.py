@@ -203,7 +203,7 @@ class Pending:
 class Site:
     """A node being resolved: its id and spec, the body it lands in, where it was written, and
     the list its flat nodes join (what every node handler takes; never changed, and not
-    frozen only because a frozen dataclass is made four times slower, once per node)."""
+    frozen only because a frozen dataclass takes four times as long to make, once per node)."""
 
     nid: str
     node: Node

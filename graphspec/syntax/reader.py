@@ -314,9 +314,9 @@ class Plain(Fast):
         get: Callable[[], Any] = self.events.get
         scalar, seen = self.scalar, self.plain.get
         while (kind := type(event := get())) is not _MapEnd:
-            # a plain scalar already seen is looked up here (inline: this runs per scalar);
-            # implicit[0] is false for a quoted or !!-tagged one (as `! 8`, the `!` tag is
-            # read as no tag, as Fast and Indexed read it)
+            # a plain scalar already seen is looked up here (inline: this runs per scalar):
+            # implicit[0] is false for a quoted or tagged one, true for a plain one (also
+            # under the bare `!` tag, which Fast and Indexed read as no tag)
             if kind is not _Scalar:
                 key, nested = self.start(event), nested + 1
             elif not event.implicit[0] or (key := seen(event.value, _MISSING)) is _MISSING:
