@@ -29,8 +29,9 @@ def lookup(
     """A reference `id`, `id.K` or `id.NAME`, in the body's local ids."""
     if isinstance(raw, Ref):
         return raw
-    m = REF_RE.fullmatch(raw)
-    if m is None:
+    if raw in body.locals and raw.isascii() and raw.isidentifier():  # a bare id (most are)
+        local, selector = raw, None
+    elif (m := REF_RE.fullmatch(raw)) is None:
         ctx.error(
             origin,
             f"{raw!r} is not a reference: expected an id, `id.K` or `id.NAME`",
@@ -38,14 +39,15 @@ def lookup(
             code=codes.MALFORMED_REFERENCE,
         )
         return None
-    local, selector = m.group(1), m.group(2)
+    else:
+        local, selector = m.group(1), m.group(2)
     binding = body.locals.get(local)
     if binding is None:
         if not body.quiet:
             ctx.error(origin, unknown_reference(local, body), where, code=codes.UNKNOWN_REFERENCE)
         return None
-    try:
-        value = binding.value(ctx, [*chain, body.name(local)])
+    try:  # the chain of ids is for the message of a cycle: not made when the value is known
+        value = binding.computed if binding.done else binding.value(ctx, [*chain, body.name(local)])
     except Problem as e:
         ctx.error(origin, str(e), where, code=e.code, hint=e.hint)
         return None

@@ -70,28 +70,29 @@ BROKEN = LayerIR("<broken>", [], {}, Origin(Document("<broken>", "", None), ()))
 class Binding:
     """What a local id stands for; resolved lazily, once, with a guard against alias loops."""
 
-    __slots__ = ("_busy", "_done", "_value", "names", "origin")  # one or two per node
+    __slots__ = ("_busy", "computed", "done", "names", "origin")  # one or two per node
 
     def __init__(self, origin: Origin, names: list[str] | None = None) -> None:
         self.origin = origin
         self.names = names
-        self._value: RefTree | None = None
-        self._done = False
+        self.computed: RefTree | None = None
+        """The value, once `done` (None too: its problem is reported once)."""
+        self.done = False
         self._busy = False
 
     def value(self, r: Lookup, chain: list[str]) -> RefTree | None:
         """The value, computed once (None too: its problem is reported once)."""
-        if self._done:
-            return self._value
+        if self.done:
+            return self.computed
         if self._busy:
             raise Problem("cycle: " + " → ".join(chain), code=codes.CYCLE)
         self._busy = True
         try:
-            self._value = self.compute(r, chain)
-            self._done = True
+            self.computed = self.compute(r, chain)
+            self.done = True
         finally:
             self._busy = False
-        return self._value
+        return self.computed
 
     def compute(self, r: Lookup, chain: list[str]) -> RefTree | None:
         raise NotImplementedError
