@@ -16,7 +16,7 @@ from graphspec.order import order
 from graphspec.resolve import Options, resolve_all
 from graphspec.resolve.depth import deep_graphs
 from graphspec.shapes import Inferred, Params, ShapeTree, infer
-from graphspec.shapes.budget import over_budget
+from graphspec.shapes.budget import over_budget, too_large
 from graphspec.syntax.document import Document
 from graphspec.syntax.lenient import LeftOut
 from graphspec.syntax.loader import load_file
@@ -137,6 +137,8 @@ def _run(
     shapes += backend_rules.problems(program, backend)
     budget = over_budget(program, inferred.params, max_params)
     shapes += [budget] if budget is not None else []
+    large = too_large(program, inferred.shapes) if budget is None else None  # its cause, often
+    shapes += [large] if large is not None else []
     found = [*early, *(d for d in [*errors, *cycles, *shapes] if not doc.spoils(d))]
     warnings += [d for d in inferred.diagnostics if d.severity != "error"]
     warnings += backend_numerics.warnings(program, inferred.shapes, backend)

@@ -45,6 +45,11 @@ load a model, under the recursion limit of 3,000 it sets when imported (measured
 2,500 builds, saves and reloads; 3,000 do not). Every keras.applications model is under it
 (the deepest, EfficientNetV2L, has a chain of 1,030)."""
 
+MAX_TENSOR_VALUES = 2**28
+"""The most values one example of an input or node output may hold (2^28: 1 GiB of float32):
+Keras makes such tensors whole when it compiles a model (its losses and metrics are built on
+a batch of one) and when it runs it, so a larger one would exhaust the memory, not fail."""
+
 DEFAULT_MAX_PARAMS = 10**9
 """The parameter budget of a model unless the caller gives another (--max-params)."""
 

@@ -345,7 +345,9 @@ def explanation(site: Site, d: Diagnostic, final: Final, m: Mutant) -> str | Non
     - on a line the mutation touched; what the loader finds (READ_CODES) at or after the first
       one;
     - GS401: the cycle names the node changed;
-    - a text mutation: GS204 at the top level for a top-level key it took away;
+    - a text mutation: GS201 (the top level is no longer a mapping: every original is);
+      GS204 at the top level for a top-level key it took away, or at an
+      entry for a key it took away on the lines between the entry and the next value;
     - duplicate_node, rename_key: a name collision (GS402, GS403) naming the new id, or at
       the entry copied;
     - inside the entry changed (an input, node, shared entry, block, output, compile or expect
@@ -374,10 +376,18 @@ def explanation(site: Site, d: Diagnostic, final: Final, m: Mutant) -> str | Non
     ids |= gone
     if d.code == "GS401":
         return "cycle" if graph.spec_ids(cycle_names(d)) & ids else None
+    if site.path is None and d.path == () and d.code == "GS201":  # every original is a mapping
+        return "top level no longer a mapping"  # (where an empty one is: after a `---`, say)
     if site.path is None and d.path == () and d.code == "GS204":
         lost = m.text_keys - set(graph.data)  # a top-level key the text mutations took away
         if any(d.message.startswith(f"'{k}' is required") for k in lost):
             return "top-level key taken away"
+    if site.path is None and d.code == "GS204" and (span := final.extent.get(d.path)):
+        # a key taken away by the text (a line commented out, say) where the entry's last
+        # value ended: on the lines from the entry's start up to the next value after it
+        after = [a for a, _ in final.extent.values() if a > span[1]]
+        if any(span[0] <= n < min(after, default=span[1] + 2) for n in site.lines):
+            return "required key taken away at the entry's end"
     if d.code in ("GS402", "GS403") and site.kind in ("duplicate_node", "rename_key"):
         new = entry_id(site.path)
         if (new and f"'{new}'" in d.message) or (site.old and within(d.path, entry(site.old))):

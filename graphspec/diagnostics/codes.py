@@ -322,6 +322,9 @@ EMPTY_OUTPUT = Code("GS503", "empty output", "A window or crop larger than the i
 SIZES_DO_NOT_FIT = Code(
     "GS504", "sizes do not fit", "A size the layer needs is unknown or does not match."
 )
+TENSOR_TOO_LARGE = Code(
+    "GS505", "tensor too large", "An input or output holds more values per example than the cap."
+)
 SHAPE_UNKNOWN = Code(
     "GS590", "shape unknown", "Note: no static rule for this layer; the build checks it."
 )

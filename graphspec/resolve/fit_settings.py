@@ -7,7 +7,7 @@ import re
 from collections.abc import Sequence
 from dataclasses import dataclass
 from pathlib import Path
-from typing import Any
+from typing import Any, cast
 
 from graphspec.diagnostics import Code, SpecPath, codes, suggest
 from graphspec.ir import CompileIR, Named, OutputIR
@@ -82,6 +82,8 @@ def logged_names(outputs: list[OutputIR], compiled: CompileIR | None) -> frozens
     objects: set[str] = set()
     for output, metrics in (compiled.metrics if compiled else {}).items():
         for m in metrics:
+            if not isinstance(cast(object, m), Named):  # INVALID: a metric with errors, which
+                return None  # are reported (compile_settings keeps its place in the list)
             name = metric_name(m)
             if name is None or (m.kwargs and name in objects):
                 return None  # Keras names a second metric object of a class `auc_1`, …

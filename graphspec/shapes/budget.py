@@ -2,8 +2,13 @@
 
 from __future__ import annotations
 
+from math import prod
+from typing import cast
+
+from graphspec.caps import MAX_TENSOR_VALUES
 from graphspec.diagnostics import Diagnostic, codes
-from graphspec.ir import GraphIR, NodeIR, Program, SubGraphIR, Use
+from graphspec.ir import GraphIR, NodeIR, Origin, Program, SubGraphIR, Use
+from graphspec.shapes.core import ShapeTree
 from graphspec.shapes.params import Count
 from graphspec.shapes.tally import Params
 
@@ -41,3 +46,32 @@ def over_budget(program: Program, params: Params, budget: int) -> Diagnostic | N
         code=codes.PARAMETER_BUDGET,
         hint="raise the budget with --max-params N (max_params= in Python)",
     )
+
+
+def _values(shape: ShapeTree) -> int:
+    """The values one example of `shape` holds (the largest, for several outputs); 0 when
+    some size is unknown."""
+    if isinstance(shape, list):
+        return max((_values(s) for s in shape), default=0)
+    if not isinstance(shape, tuple) or not all(type(d) is int for d in shape[1:]):
+        return 0
+    return prod(cast(tuple[int, ...], shape[1:]))
+
+
+def too_large(program: Program, shapes: dict[str, ShapeTree]) -> Diagnostic | None:
+    """GS505 at the first input or node (in file order) of the top graph whose tensor holds
+    more than MAX_TENSOR_VALUES values per example; None when none does."""
+    graph = program.graph
+    found: list[tuple[str, str, Origin]] = [(i.id, "input", i.origin) for i in graph.inputs]
+    found += [(n.id, "output", n.origin) for n in graph.nodes]
+    for nid, what, origin in found:
+        values = _values(shapes.get(nid))
+        if values > MAX_TENSOR_VALUES:
+            return origin.diagnostic(
+                f"its {what} of shape {shapes[nid]} holds {values:,} values per example, more "
+                f"than {MAX_TENSOR_VALUES:,} (a cap of graphspec's): Keras makes it whole when "
+                "it compiles or runs the model",
+                code=codes.TENSOR_TOO_LARGE,
+                hint="make it smaller: shapes follow from the inputs' `shape:`",
+            )
+    return None
