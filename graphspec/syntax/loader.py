@@ -149,6 +149,7 @@ def _load_file(path: Path, included_from: tuple[Inclusion, ...], lenient: bool) 
     except UnicodeDecodeError as e:
         bom = len(codecs.BOM_UTF8) if raw.startswith(codecs.BOM_UTF8) else 0
         before = raw[bom : bom + e.start].decode("utf-8")  # utf-8-sig counts after its mark
+        before = before.removeprefix("\ufeff")  # and libyaml drops one more, as its marks do
         line, col = position(before, len(before))  # characters, as YAML's marks count them
         raise LoadError(
             Diagnostic("the file is not valid UTF-8", shown, line, col, code=codes.NOT_UTF8)

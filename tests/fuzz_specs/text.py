@@ -42,7 +42,14 @@ def _splice(
     def remap(o: int) -> int:
         return o if o <= start else start + len(new) + max(o - end, 0)
 
-    touched = [(start, start + len(new))] if spans is None else spans
+    # a piece ending in a line break (`\u2028`, say) also touches the line it starts: the
+    # text after it now reads as a line of its own
+    broken = (
+        bool(new)
+        and YAML_BREAK.fullmatch(new[-1]) is not None
+        and start + len(new) < len(text[:start] + new + text[end:])
+    )
+    touched = [(start, start + len(new) + broken)] if spans is None else spans
     return Edit(text[:start] + new + text[end:], touched, remap)
 
 
