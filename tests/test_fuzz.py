@@ -714,6 +714,7 @@ def test_fixed_bom_not_utf8() -> None:
     assert errors_of(b"\xef\xbb\xbfgraphspec: 1\n\xffname: x\n") == [("GS111", 2, 1, ())]  # 1:12
     twice = b"\xef\xbb\xbf\xef\xbb\xbf\xffgraphspec: 1\n"  # libyaml drops the second mark too
     assert errors_of(twice) == [("GS111", 1, 1, ())]  # 1:2
+    assert errors_of(twice.replace(b"\xff", b"\x00")) == [("GS101", 1, 1, ())]  # 1:2
 
 
 CYCLE_THROUGH_A_BLOCK = b"""\

@@ -52,6 +52,8 @@ def _yaml_error(file: str, text: str, e: yaml.YAMLError) -> Diagnostic:
         pos = e.position
         if not (pos < len(text) and ord(text[pos]) == e.character):  # libyaml counts bytes
             pos = len(text.encode("utf-8", "surrogatepass")[:pos].decode("utf-8", "ignore"))
+        if text.startswith("\ufeff") and pos > 0:  # a second mark: libyaml drops it too,
+            text, pos = text[1:], pos - 1  # so the columns are those its marks give
         line, column = position(text, pos)
         message = f"invalid YAML: {e.reason} (character #x{e.character:04x})"
         return Diagnostic(message, file, line, column, code=codes.INVALID_YAML)
