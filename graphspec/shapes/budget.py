@@ -1,4 +1,4 @@
-"""The parameter budget before TensorFlow: refused on the node whose callable holds the most."""
+"""The budgets before TensorFlow: parameters (at the largest callable), values per tensor."""
 
 from __future__ import annotations
 
@@ -59,8 +59,8 @@ def _values(shape: ShapeTree) -> int:
 
 
 def too_large(program: Program, shapes: dict[str, ShapeTree]) -> Diagnostic | None:
-    """GS505 at the first input or node (in file order) of the top graph whose tensor holds
-    more than MAX_TENSOR_VALUES values per example; None when none does."""
+    """GS505 at the first input, else the first node in build order, of the top graph whose
+    tensor holds more than MAX_TENSOR_VALUES values per example; None when none does."""
     graph = program.graph
     found: list[tuple[str, str, Origin]] = [(i.id, "input", i.origin) for i in graph.inputs]
     found += [(n.id, "output", n.origin) for n in graph.nodes]
