@@ -161,8 +161,7 @@ def problems(program: Program, backend: str) -> list[Diagnostic]:
     """Every use of what the backend lacks, once per block copy, in file order."""
     found: list[Diagnostic] = []
     for layer in _every_layer(program):
-        if layer.class_name in RULED:
-            found.extend(layer_problems(layer, backend))
+        found.extend(layer_problems(layer, backend))
     for graph in _graphs(program):
         for node in graph.nodes:
             if isinstance(node.callable, OpIR):

@@ -66,19 +66,20 @@ def placeholder(ctx: Context, site: Site) -> None:
 
 def checked_layer(
     ctx: Context, node: Node, key: tuple[Any, ...] | None, origin: Origin, path: SpecPath
-) -> LayerIR:
-    """The node's layer, checked against the registry: once per distinct configuration (a
-    ResNet writes the same Conv2D dozens of times), the checked arguments of an earlier node
-    reused when its layer and arguments are the same values (`key`, from _config_key) and
-    checking found no problem."""
+) -> tuple[LayerIR, bool]:
+    """The node's layer, checked against the registry, and whether its configuration is
+    shared: checked once per distinct configuration (a ResNet writes the same Conv2D dozens of
+    times), the checked arguments of an earlier node reused when its layer and arguments are
+    the same values (`key`, from _config_key) and checking found no problem."""
     if key is not None and (seen := ctx.checked_layers.get(key)) is not None:
-        return seen
+        return seen, True
     before = len(ctx.errors)
     spec = LayerSpec.model_validate({"layer": node.layer, "args": node.args, **node.kwargs})
     layer = layers.layer(ctx, spec, origin, path)
-    if key is not None and len(ctx.errors) == before:
-        ctx.checked_layers[key] = layer
-    return layer
+    if key is None or len(ctx.errors) != before:
+        return layer, False
+    ctx.checked_layers[key] = layer
+    return layer, True
 
 
 def _config_key(node: Node) -> tuple[Any, ...] | None:
@@ -117,8 +118,8 @@ def layer_node(ctx: Context, site: Site) -> None:
     """A new layer, or with `repeat: N` a chain of N copies, each with its own weights."""
     node, origin, path = site.node, site.origin, site.path
     key = _config_key(node)
-    layer = checked_layer(ctx, node, key, origin, path)
-    if key is not None and ctx.checked_layers.get(key) is not layer:
+    layer, shared = checked_layer(ctx, node, key, origin, path)
+    if not shared:
         key = None  # checking found problems: no configuration to share
     info = (
         None if layer.custom or layer.class_name == UNCHECKED else registry.layer(layer.class_name)

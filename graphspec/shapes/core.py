@@ -7,9 +7,12 @@ import os
 from collections.abc import Callable
 from dataclasses import dataclass, field
 from functools import cache
-from typing import Any
+from typing import Any, TypeVar
 
 from graphspec.diagnostics import Code, Problem, codes
+from graphspec.ir import LayerIR
+
+T = TypeVar("T")
 
 Shape = tuple[int | None, ...]
 """A value's shape with the batch axis first, as Keras prints it: (None, 32, 32, 64)."""
@@ -149,3 +152,21 @@ def windowed(
             codes.EMPTY_OUTPUT,
         )
     return out
+
+
+def per_config(
+    memo: dict[tuple[Any, ...], T],
+    layer: LayerIR,
+    given: Any,
+    call: dict[str, Any],
+    compute: Callable[[LayerIR, Any, dict[str, Any]], T],
+) -> T:
+    """`compute(layer, given, call)`, once per layer configuration (LayerIR.config) and input
+    shape: layers configured alike, called alike on the same shape, give the same result."""
+    if layer.config is None or call or type(given) is not tuple:
+        return compute(layer, given, call)
+    key = (layer.config, given)
+    found = memo.get(key)
+    if found is None:
+        found = memo[key] = compute(layer, given, call)
+    return found

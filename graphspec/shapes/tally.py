@@ -23,7 +23,7 @@ from graphspec.ir import (
     SubGraphIR,
     Use,
 )
-from graphspec.shapes.core import Undecided, default_format, ints
+from graphspec.shapes.core import Undecided, default_format, ints, per_config
 from graphspec.shapes.params import Count, layer_count
 from graphspec.shapes.rules import RULES, make_call
 
@@ -208,15 +208,8 @@ SHARED: dict[type, Counter] = {
 
 
 def _new_layer(tally: Tally, node: NodeIR, given: Any) -> Count:
-    layer = node.callable
-    assert isinstance(layer, LayerIR)
-    if layer.config is None or node.call or type(given) is not tuple:
-        return layer_count(layer, given, node.call)
-    key = (layer.config, given)  # configured alike, built on the same shape: the same weights
-    found = tally.layers.get(key)
-    if found is None:
-        found = tally.layers[key] = layer_count(layer, given, node.call)
-    return found
+    assert isinstance(node.callable, LayerIR)
+    return per_config(tally.layers, node.callable, given, node.call, layer_count)
 
 
 def _op(tally: Tally, node: NodeIR, given: Any) -> Count:

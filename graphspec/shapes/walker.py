@@ -22,7 +22,7 @@ from graphspec.ir import (
 )
 from graphspec.shapes import app_layers
 from graphspec.shapes.apps import APPS, application
-from graphspec.shapes.core import ShapeProblem, ShapeTree, Undecided
+from graphspec.shapes.core import ShapeProblem, ShapeTree, Undecided, per_config
 from graphspec.shapes.op_combine import op_shape
 from graphspec.shapes.rules import RULES, make_call
 from graphspec.shapes.tally import Params, Tally
@@ -163,13 +163,7 @@ class Walker:
                     value = layer_shape(inner, value, {})
                 return value
             fn = entry
-        if fn.config is None or node.call or type(given) is not tuple:
-            return layer_shape(fn, given, node.call)
-        key = (fn.config, given)  # a layer configured alike, on the same shape: the same shape
-        found = self.shapes.get(key)
-        if found is None:
-            found = self.shapes[key] = layer_shape(fn, given, node.call)
-        return found
+        return per_config(self.shapes, fn, given, node.call, layer_shape)
 
     def application(self, entry: ApplicationIR, given: Any) -> ShapeTree:
         if entry.outputs:  # inner layers: their shapes where the catalog knows them
