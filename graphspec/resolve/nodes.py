@@ -121,12 +121,26 @@ def layer_node(ctx: Context, site: Site) -> None:
     layer, shared = checked_layer(ctx, node, key, origin, path)
     if not shared:
         key = None  # checking found problems: no configuration to share
-    info = (
-        None if layer.custom or layer.class_name == UNCHECKED else registry.layer(layer.class_name)
-    )
-    layers.check_call(ctx, node, info, origin, path)
-    count = node.repeat or 1
-    if node.repeat is not None and not isinstance(node.inputs, str):
+    if node.call or isinstance(node.inputs, dict):  # call keywords to check (few nodes)
+        custom = layer.custom or layer.class_name == UNCHECKED
+        layers.check_call(
+            ctx, node, None if custom else registry.layer(layer.class_name), origin, path
+        )
+    if node.repeat is not None:
+        return _repeated(ctx, site, layer, key)
+    ctx.grow(1, 0, origin, path)
+    fid = site.body.name(site.nid)
+    copy = LayerIR(layer.class_name, layer.args, layer.kwargs, origin, layer.custom, key)
+    ref = Ref(fid)  # its own inputs too, until connected (Resolver.connect)
+    site.add(NodeIR(fid, copy, ref, dict(node.call), origin), node.inputs)
+    site.bind(Fixed(ref, origin))
+
+
+def _repeated(ctx: Context, site: Site, layer: LayerIR, key: tuple[Any, ...] | None) -> None:
+    """`repeat: N`: a chain of N copies of the layer, `ID_1` … `ID_N`, each with its weights."""
+    node, origin, path = site.node, site.origin, site.path
+    assert node.repeat is not None
+    if not isinstance(node.inputs, str):
         ctx.error(
             origin,
             "`repeat` needs exactly one input (a single reference)",
@@ -135,12 +149,13 @@ def layer_node(ctx: Context, site: Site) -> None:
             code=codes.REPEAT_WITH_SEVERAL_INPUTS,
         )
         return placeholder(ctx, site)
-    ctx.grow(count, 0, origin, (*path, "repeat") if node.repeat is not None else path)
-    raw: Any = node.inputs
-    for k in range(1, count + 1):
-        fid = site.body.name(f"{site.nid}_{k}" if node.repeat is not None else site.nid)
+    ctx.grow(node.repeat, 0, origin, (*path, "repeat"))
+    raw: str | Ref = node.inputs
+    for k in range(1, node.repeat + 1):
+        fid = site.body.name(f"{site.nid}_{k}")
         copy = LayerIR(layer.class_name, layer.args, layer.kwargs, origin, layer.custom, key)
-        ref = Ref(fid)  # its own inputs too, until connected (Resolver.connect)
+        ref = Ref(fid)
         site.add(NodeIR(fid, copy, ref, dict(node.call), origin), raw)
         raw = ref
+    assert isinstance(raw, Ref)  # the last copy (`repeat` is at least 1)
     site.bind(Fixed(raw, origin))

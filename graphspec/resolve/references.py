@@ -23,6 +23,16 @@ def inputs_value(ctx: Context, raw: Any, body: Body, origin: Origin, where: Spec
     return UNRESOLVED if found is None else found
 
 
+def known_input(raw: Any, body: Body) -> RefTree | None:
+    """A node's `inputs:` that is one local id whose value is known (most nodes), as
+    inputs_value resolves it, without its look-up; None where inputs_value must look it up."""
+    if type(raw) is str and raw in body.locals and raw.isascii() and raw.isidentifier():
+        binding = body.locals[raw]
+        if binding.done:
+            return UNRESOLVED if binding.computed is None else binding.computed
+    return None
+
+
 def lookup(
     ctx: Context, raw: str | Ref, body: Body, origin: Origin, where: SpecPath, chain: list[str]
 ) -> RefTree | None:

@@ -26,7 +26,7 @@ from graphspec.resolve.includes import Parsed
 from graphspec.resolve.namespace import check_names, check_namespace
 from graphspec.resolve.outputs import entries as output_entries
 from graphspec.resolve.outputs import outputs
-from graphspec.resolve.references import inputs_value, lookup
+from graphspec.resolve.references import inputs_value, known_input, lookup
 from graphspec.resolve.scope import BROKEN, BlockDef, Body, Broken, Fixed, Pending, Scope, Site
 from graphspec.resolve.unchecked import unchecked
 from graphspec.syntax.document import Document
@@ -211,17 +211,18 @@ class Resolver:
         self, nid: str, node: Node, body: Body, path: SpecPath, pending: list[Pending]
     ) -> None:
         origin = Origin(body.doc, path, body.uses, nid)
-        body.locals[nid] = Broken(origin)  # replaced when the node resolves
         site = Site(nid, node, body, path, origin, pending)
         before = len(pending)
-        if node.block is not None:
-            blocks.block_node(self, site)
-        elif node.use is not None:
-            nodes.use_node(self, site)
-        elif node.op is not None:
-            ops.op_node(self, site)
+        if node.block is None and node.use is None and node.op is None:
+            nodes.layer_node(self, site)  # binds the id when done (most nodes)
         else:
-            nodes.layer_node(self, site)
+            body.locals[nid] = Broken(origin)  # replaced when the node resolves
+            if node.block is not None:
+                blocks.block_node(self, site)
+            elif node.use is not None:
+                nodes.use_node(self, site)
+            else:
+                ops.op_node(self, site)
         left = self.left_out.get(body.doc.file)
         if left and path in left.tainted:  # checked without an invalid field: output unknown
             for p in pending[before:]:
@@ -237,7 +238,12 @@ class Resolver:
                 with suppress(Problem):  # found again, and reported, where it is used
                     p.binding.value(self, [])
                 continue
-            p.node.inputs = inputs_value(self, p.raw, p.body, p.node.origin, (*p.path, "inputs"))
+            known = known_input(p.raw, p.body)  # most nodes: one id whose value is known
+            p.node.inputs = (
+                known
+                if known is not None
+                else inputs_value(self, p.raw, p.body, p.node.origin, (*p.path, "inputs"))
+            )
             p.node.order = i
             flat.append(p.node)
         return flat

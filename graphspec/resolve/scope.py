@@ -99,20 +99,33 @@ class Binding:
 
 
 class Broken(Binding):
-    """A node that had errors of its own: references to it add no further error."""
+    """A node that had errors of its own: references to it add no further error. Known when
+    made (`done`): its value is None."""
 
     __slots__ = ()
+
+    def __init__(self, origin: Origin) -> None:
+        self.origin, self.names, self.computed, self.done, self._busy = (
+            origin,
+            None,
+            None,
+            True,
+            False,
+        )
 
     def compute(self, r: Lookup, chain: list[str]) -> RefTree | None:
         return None
 
 
 class Fixed(Binding):
+    """A value known when the binding is made (`done` at once: a look-up of it computes
+    nothing; one is made per node)."""
+
     __slots__ = ("ref",)
 
     def __init__(self, ref: RefTree, origin: Origin, names: list[str] | None = None) -> None:
-        super().__init__(origin, names)
-        self.ref = ref
+        self.origin, self.names, self.ref = origin, names, ref
+        self.computed, self.done, self._busy = ref, True, False
 
     def compute(self, r: Lookup, chain: list[str]) -> RefTree | None:
         return self.ref
