@@ -17,7 +17,7 @@ _T = TypeVar("_T")
 def value_class(cls: type[_T]) -> type[_T]:
     """A dataclass that is frozen to the type checker (mypy strict rejects assigning a field)
     and equal and hashed by its fields, as a frozen one is, but made without frozen's
-    object.__setattr__ per field: 4× faster to construct, and resolve makes an Origin and a
+    object.__setattr__ per field: four times as fast to make, and resolve makes an Origin and a
     Ref for every node."""
     return dataclass(slots=True, unsafe_hash=True)(cls)
 

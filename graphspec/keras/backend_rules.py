@@ -65,15 +65,23 @@ def _graphs(program: Program) -> list[GraphIR]:
     return [program.graph, *subs]
 
 
-def _every_layer(program: Program) -> Iterator[LayerIR]:
+def _every_layer(program: Program) -> list[LayerIR]:
+    """Every layer of the program, nested ones after the layer holding them. A layer whose
+    arguments are all plain values (its LayerIR.config is set: most) holds no other."""
+    found: list[LayerIR] = []
     for graph in _graphs(program):
         for node in graph.nodes:
-            yield from _layers(node.callable)
+            layer = node.callable
+            if type(layer) is LayerIR and layer.config is not None:
+                found.append(layer)
+            else:
+                found.extend(_layers(layer))
     for entry in program.shared.values():
         if isinstance(entry, LayerIR):
-            yield from _layers(entry)
+            found.extend(_layers(entry))
         elif isinstance(entry, SequentialIR):
-            yield from _layers(entry.layers)
+            found.extend(_layers(entry.layers))
+    return found
 
 
 def _every_input(program: Program) -> Iterator[InputIR]:
@@ -161,7 +169,8 @@ def problems(program: Program, backend: str) -> list[Diagnostic]:
     """Every use of what the backend lacks, once per block copy, in file order."""
     found: list[Diagnostic] = []
     for layer in _every_layer(program):
-        found.extend(layer_problems(layer, backend))
+        if layer.class_name in RULED:  # (few are)
+            found.extend(layer_problems(layer, backend))
     for graph in _graphs(program):
         for node in graph.nodes:
             if isinstance(node.callable, OpIR):

@@ -5,7 +5,7 @@ from __future__ import annotations
 import heapq
 
 from graphspec.diagnostics import Diagnostic, codes
-from graphspec.ir import GraphIR, NodeIR
+from graphspec.ir import GraphIR, NodeIR, Ref
 
 
 def topological(graph: GraphIR) -> tuple[list[NodeIR], list[Diagnostic]]:
@@ -52,7 +52,10 @@ def _written_in_order(graph: GraphIR) -> bool:
     for n in graph.nodes:
         if n.order <= last:
             return False
-        if any(r.target in ids and r.target not in seen for r in n.references()):
+        if type(n.inputs) is Ref:  # one input (most nodes)
+            if n.inputs.target in ids and n.inputs.target not in seen:
+                return False
+        elif any(r.target in ids and r.target not in seen for r in n.references()):
             return False
         seen.add(n.id)
         last = n.order

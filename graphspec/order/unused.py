@@ -5,7 +5,7 @@ from __future__ import annotations
 from collections import Counter
 
 from graphspec.diagnostics import BlockUse, Diagnostic, codes
-from graphspec.ir import GraphIR, LayerIR, Program, Use
+from graphspec.ir import GraphIR, LayerIR, Program, Ref, Use
 
 
 def unused(graph: GraphIR) -> list[Diagnostic]:
@@ -18,8 +18,13 @@ def unused(graph: GraphIR) -> list[Diagnostic]:
         if nid in needed:
             continue
         needed.add(nid)
-        if nid in by_id:
-            stack.extend(r.target for r in by_id[nid].references())
+        node = by_id.get(nid)
+        if node is None:
+            continue
+        if type(node.inputs) is Ref:  # one input (most nodes)
+            stack.append(node.inputs.target)
+        else:
+            stack.extend(r.target for r in node.references())
     out = [
         i.origin.diagnostic(
             "no output depends on this input",

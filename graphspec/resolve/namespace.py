@@ -3,9 +3,9 @@
 from __future__ import annotations
 
 from graphspec.diagnostics import SpecPath, codes
-from graphspec.ir import InputIR, NodeIR, OpIR, Origin, Use
+from graphspec.ir import InputIR, LayerIR, NodeIR, OpIR, Origin, Use
 from graphspec.resolve.context import Context
-from graphspec.resolve.unchecked import is_unchecked
+from graphspec.resolve.unchecked import UNCHECKED
 from graphspec.syntax.document import Document
 from graphspec.syntax.schema import Graph
 from graphspec.syntax.sections import NAMESPACES
@@ -52,27 +52,38 @@ def check_names(
     for node in nodes:
         unique = node.id not in flat_ids
         flat_ids.add(node.id)
-        if is_unchecked(node) or (
-            isinstance(node.callable, Use) and node.callable.shared_id in used
-        ):
-            if unique:  # a stand-in is never built; a use shares a name
+        name = _keras_name(node, used)
+        if name is None:  # a stand-in is never built; a use shares a name
+            if unique:
                 kept.append(node)
             continue
-        name = node.callable.shared_id if isinstance(node.callable, Use) else node.id
-        if isinstance(node.callable, OpIR):
-            name = node.callable.keras_name
         first = names.setdefault(name, node.origin)
         if first is not node.origin and name not in duplicates:
-            pos = first.doc.locate(first.path)
-            ctx.error(
-                node.origin,
-                f"the Keras layer name '{name}' is already taken by "
-                f"{first.label()} ({first.doc.file}:{pos.line})",
-                code=codes.KERAS_NAME_TAKEN,
-                hint="rename one of the two: an expanded node is named `NODE_INNER`",
-            )
-        if isinstance(node.callable, Use):
+            _taken(ctx, node, name, first)
+        if type(node.callable) is Use:
             used.add(name)
         if unique:
             kept.append(node)
     return kept
+
+
+def _keras_name(node: NodeIR, used: set[str]) -> str | None:
+    """The Keras name the node's call makes; None when it makes none (a stand-in, or a call
+    of a shared layer already named)."""
+    call = node.callable
+    if type(call) is LayerIR:  # most nodes
+        return None if call.class_name == UNCHECKED else node.id
+    if type(call) is Use:
+        return None if call.shared_id in used else call.shared_id
+    return call.keras_name if type(call) is OpIR else node.id
+
+
+def _taken(ctx: Context, node: NodeIR, name: str, first: Origin) -> None:
+    pos = first.doc.locate(first.path)
+    ctx.error(
+        node.origin,
+        f"the Keras layer name '{name}' is already taken by "
+        f"{first.label()} ({first.doc.file}:{pos.line})",
+        code=codes.KERAS_NAME_TAKEN,
+        hint="rename one of the two: an expanded node is named `NODE_INNER`",
+    )

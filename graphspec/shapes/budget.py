@@ -7,7 +7,7 @@ from typing import cast
 
 from graphspec.caps import MAX_TENSOR_VALUES
 from graphspec.diagnostics import Diagnostic, codes
-from graphspec.ir import GraphIR, NodeIR, Origin, Program, SubGraphIR, Use
+from graphspec.ir import GraphIR, InputIR, NodeIR, Origin, Program, SubGraphIR, Use
 from graphspec.shapes.core import ShapeTree
 from graphspec.shapes.params import Count
 from graphspec.shapes.tally import Params
@@ -32,8 +32,10 @@ def _largest(program: Program, params: Params) -> tuple[NodeIR, Count] | None:
 def over_budget(program: Program, params: Params, budget: int) -> Diagnostic | None:
     """GS607 when the static count — the total, or where some counts are unknown, the largest
     callable's, which the model has at least — passes the budget; None otherwise."""
-    largest = _largest(program, params)
     total = params.total.total if params.total is not None else None
+    if total is not None and total <= budget:
+        return None  # (most models: no need to look for the largest)
+    largest = _largest(program, params)
     at_least = total if total is not None else (largest[1].total if largest else 0)
     if at_least <= budget or largest is None:
         return None
@@ -62,16 +64,25 @@ def too_large(program: Program, shapes: dict[str, ShapeTree]) -> Diagnostic | No
     """GS505 at the first input, else the first node in build order, of the top graph whose
     tensor holds more than MAX_TENSOR_VALUES values per example; None when none does."""
     graph = program.graph
-    found: list[tuple[str, str, Origin]] = [(i.id, "input", i.origin) for i in graph.inputs]
-    found += [(n.id, "output", n.origin) for n in graph.nodes]
-    for nid, what, origin in found:
-        values = _values(shapes.get(nid))
-        if values > MAX_TENSOR_VALUES:
-            return origin.diagnostic(
-                f"its {what} of shape {shapes[nid]} holds {values:,} values per example, more "
-                f"than {MAX_TENSOR_VALUES:,} (a cap of graphspec's): Keras makes it whole when "
-                "it compiles or runs the model",
-                code=codes.TENSOR_TOO_LARGE,
-                hint="make it smaller: shapes follow from the inputs' `shape:`",
-            )
+    sizes: dict[int, int] = {}  # values by the shape's id: nodes alike share their shapes
+    tensors: list[tuple[str, list[InputIR] | list[NodeIR]]]
+    tensors = [("input", graph.inputs), ("output", graph.nodes)]
+    for what, items in tensors:
+        for item in items:
+            shape = shapes.get(item.id)
+            values = sizes.get(id(shape))
+            if values is None:
+                values = sizes[id(shape)] = _values(shape)
+            if values > MAX_TENSOR_VALUES:
+                return _too_large(item.origin, what, shape, values)
     return None
+
+
+def _too_large(origin: Origin, what: str, shape: ShapeTree, values: int) -> Diagnostic:
+    return origin.diagnostic(
+        f"its {what} of shape {shape} holds {values:,} values per example, more "
+        f"than {MAX_TENSOR_VALUES:,} (a cap of graphspec's): Keras makes it whole when "
+        "it compiles or runs the model",
+        code=codes.TENSOR_TOO_LARGE,
+        hint="make it smaller: shapes follow from the inputs' `shape:`",
+    )
