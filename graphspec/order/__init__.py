@@ -18,8 +18,12 @@ def order(program: Program) -> Program:
     for graph in graphs:
         ordered, cycles = topological(graph)
         errors += cycles
-        warnings += unused(graph)
-        graph.nodes = ordered
+        if cycles:
+            warnings += unused(graph)
+            graph.nodes = ordered
+        else:
+            graph.nodes = ordered
+            warnings += unused(graph, ordered=True)
     warnings = sorted_diagnostics([*warnings, *shared_uses(program, graphs)])
     if errors:
         raise SpecError([*errors, *warnings])

@@ -6,6 +6,7 @@ import heapq
 
 from graphspec.diagnostics import Diagnostic, codes
 from graphspec.ir import GraphIR, NodeIR, Ref
+from graphspec.resolve.unchecked import UNRESOLVED
 
 
 def topological(graph: GraphIR) -> tuple[list[NodeIR], list[Diagnostic]]:
@@ -46,16 +47,16 @@ def kahn(graph: GraphIR) -> tuple[list[NodeIR], list[Diagnostic]]:
 def _written_in_order(graph: GraphIR) -> bool:
     """Whether every node comes after the nodes it reads, in declaration order (as most specs
     are written): then that order is the one Kahn's algorithm would give, in one pass."""
-    ids = {n.id for n in graph.nodes}
-    seen: set[str] = set()
+    seen = {i.id for i in graph.inputs}  # and the nodes so far: what a node may read
+    seen.add(UNRESOLVED.target)
     last = -1
     for n in graph.nodes:
         if n.order <= last:
             return False
         if type(n.inputs) is Ref:  # one input (most nodes)
-            if n.inputs.target in ids and n.inputs.target not in seen:
+            if n.inputs.target not in seen:
                 return False
-        elif any(r.target in ids and r.target not in seen for r in n.references()):
+        elif any(r.target not in seen for r in n.references()):
             return False
         seen.add(n.id)
         last = n.order

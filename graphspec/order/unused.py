@@ -8,23 +8,35 @@ from graphspec.diagnostics import BlockUse, Diagnostic, codes
 from graphspec.ir import GraphIR, LayerIR, Program, Ref, Use
 
 
-def unused(graph: GraphIR) -> list[Diagnostic]:
-    """Warnings for inputs and nodes that no output depends on."""
+def _needed(graph: GraphIR, ordered: bool) -> set[str]:
+    """The ids some output depends on. With the nodes in an order that puts every node before
+    the nodes reading it (`ordered`), one sweep from the last node back; else a search."""
+    needed = {o.ref.target for o in graph.outputs}
+    if ordered:
+        for node in reversed(graph.nodes):
+            if node.id not in needed:
+                continue
+            if type(node.inputs) is Ref:  # one input (most nodes)
+                needed.add(node.inputs.target)
+            else:
+                needed.update(r.target for r in node.references())
+        return needed
     by_id = {n.id: n for n in graph.nodes}
-    needed: set[str] = set()
-    stack = [o.ref.target for o in graph.outputs]
+    stack, needed = list(needed), set()
     while stack:
         nid = stack.pop()
         if nid in needed:
             continue
         needed.add(nid)
-        node = by_id.get(nid)
-        if node is None:
-            continue
-        if type(node.inputs) is Ref:  # one input (most nodes)
-            stack.append(node.inputs.target)
-        else:
-            stack.extend(r.target for r in node.references())
+        if nid in by_id:
+            stack.extend(r.target for r in by_id[nid].references())
+    return needed
+
+
+def unused(graph: GraphIR, ordered: bool = False) -> list[Diagnostic]:
+    """Warnings for inputs and nodes that no output depends on (`ordered`: graph.nodes are in
+    an order with every node before the nodes that read it)."""
+    needed = _needed(graph, ordered)
     out = [
         i.origin.diagnostic(
             "no output depends on this input",

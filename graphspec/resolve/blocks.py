@@ -190,10 +190,11 @@ def expand(
     inner node substituted and validated once per distinct set of plain parameters (a copy
     of it is the same Node, which is immutable), when that found no problem."""
     key = plain_key(tuple(params), tuple(params.values()))
+    paths = bdef.paths
     for nid, raw in bdef.block.nodes.items():
-        path = (*bdef.path, "nodes", nid)
-        origin = Origin(bdef.doc, path, body.uses, nid)
+        path = paths.get(nid) or paths.setdefault(nid, (*bdef.path, "nodes", nid))
         if nid in body.locals:
+            origin = Origin(bdef.doc, path, body.uses, nid)
             ctx.error(
                 origin,
                 f"duplicate id '{nid}': already a formal input of block '{bdef.id}'",
@@ -202,9 +203,10 @@ def expand(
                 code=codes.DUPLICATE_ID,
             )
             continue
-        body.locals[nid] = Broken(origin)  # replaced when the node resolves
         node = bdef.expanded.get((nid, key)) if key is not None else None
         if node is None:
+            origin = Origin(bdef.doc, path, body.uses, nid)
+            body.locals[nid] = Broken(origin)  # replaced when the node resolves
             before = len(ctx.errors)
             problems: list[tuple[SpecPath, Diagnostic]] = []
             data = substitute(raw, params, partial(_report, problems, origin, path))

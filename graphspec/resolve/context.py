@@ -47,6 +47,8 @@ class Context(Lookup, Protocol):
     """The problems reported so far."""
     checked_layers: dict[tuple[Any, ...], LayerIR]
     """Layer configurations checked without a problem (resolve.nodes.checked_layer)."""
+    inner_keys: dict[int, tuple[Node, tuple[Any, ...] | None]]
+    """Block inner nodes' configuration keys, by the Node's id (resolve.nodes._inner_key)."""
     bodies: list[Body]
     """Every body made while resolving (released at the end: see Resolver.release)."""
 

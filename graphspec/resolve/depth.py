@@ -5,7 +5,7 @@ from __future__ import annotations
 
 from graphspec.caps import MAX_GRAPH_DEPTH
 from graphspec.diagnostics import Diagnostic, codes
-from graphspec.ir import GraphIR, Program, SubGraphIR
+from graphspec.ir import GraphIR, Program, Ref, SubGraphIR
 
 
 def too_deep(graph: GraphIR) -> Diagnostic | None:
@@ -13,11 +13,10 @@ def too_deep(graph: GraphIR) -> Diagnostic | None:
     in topological order: one pass); None when the graph is shallow enough."""
     depth = {i.id: 0 for i in graph.inputs}
     for node in graph.nodes:
-        refs = node.references()
-        if len(refs) == 1:  # one input (most nodes)
-            here = 1 + depth.get(refs[0].target, 0)
+        if type(node.inputs) is Ref:  # one input (most nodes)
+            here = 1 + depth.get(node.inputs.target, 0)
         else:
-            here = 1 + max((depth.get(r.target, 0) for r in refs), default=0)
+            here = 1 + max((depth.get(r.target, 0) for r in node.references()), default=0)
         depth[node.id] = here
         if here > MAX_GRAPH_DEPTH:
             return node.origin.diagnostic(

@@ -92,6 +92,15 @@ def _config_key(node: Node) -> tuple[Any, ...] | None:
     return None if found is None else (node.layer, found)
 
 
+def _inner_key(ctx: Context, node: Node) -> tuple[Any, ...] | None:
+    """_config_key of a block's inner node: every copy of it is the same Node (blocks.expand),
+    so its key is made once (the memo holds the Node, so its id stays its own)."""
+    seen = ctx.inner_keys.get(id(node))
+    if seen is None or seen[0] is not node:
+        seen = ctx.inner_keys[id(node)] = (node, _config_key(node))
+    return seen[1]
+
+
 _PLAIN = frozenset((str, int, float, bool, type(None)))
 
 
@@ -117,7 +126,7 @@ def plain_key(names: tuple[Any, ...], values: tuple[Any, ...]) -> tuple[Any, ...
 def layer_node(ctx: Context, site: Site) -> None:
     """A new layer, or with `repeat: N` a chain of N copies, each with its own weights."""
     node, origin, path = site.node, site.origin, site.path
-    key = _config_key(node)
+    key = _config_key(node) if site.body.block is None else _inner_key(ctx, node)
     layer, shared = checked_layer(ctx, node, key, origin, path)
     if not shared:
         key = None  # checking found problems: no configuration to share

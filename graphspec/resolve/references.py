@@ -30,6 +30,10 @@ def known_input(raw: Any, body: Body) -> RefTree | None:
         binding = body.locals[raw]
         if binding.done:
             return UNRESOLVED if binding.computed is None else binding.computed
+    elif type(raw) is list and raw:  # a list of such ids (an Add's, a Concatenate's)
+        found = [known_input(item, body) for item in raw]
+        if all(value is not None for value in found):
+            return found  # type: ignore[return-value]
     return None
 
 

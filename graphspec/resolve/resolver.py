@@ -56,6 +56,7 @@ class Resolver:
         self.incomplete: set[int] = set()
         self.checked_layers: dict[tuple[object, ...], LayerIR] = {}
         self.bodies: list[Body] = []
+        self.inner_keys: dict[int, tuple[Node, tuple[object, ...] | None]] = {}
 
     def error(
         self,

@@ -28,6 +28,8 @@ class BlockDef:
     scope: Scope
     expanded: dict[tuple[str, tuple[Any, ...]], Node] = field(default_factory=dict)
     """Inner nodes as substituted and validated, by id and parameters (blocks.expand)."""
+    paths: dict[str, SpecPath] = field(default_factory=dict)
+    """Where each inner node is written (the same at every copy)."""
 
 
 @dataclass

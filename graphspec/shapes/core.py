@@ -162,10 +162,17 @@ def per_config(
     compute: Callable[[LayerIR, Any, dict[str, Any]], T],
 ) -> T:
     """`compute(layer, given, call)`, once per layer configuration (LayerIR.config) and input
-    shape: layers configured alike, called alike on the same shape, give the same result."""
-    if layer.config is None or call or type(given) is not tuple:
+    shape (or list of shapes, as Add's): layers configured alike, called alike on the same
+    shapes, give the same result."""
+    if layer.config is None or call:
         return compute(layer, given, call)
-    key = (layer.config, given)
+    key: tuple[Any, ...]
+    if type(given) is tuple:
+        key = (layer.config, given)
+    elif type(given) is list and all(type(g) is tuple for g in given):
+        key = (layer.config, tuple(given), "list")
+    else:
+        return compute(layer, given, call)
     found = memo.get(key)
     if found is None:
         found = memo[key] = compute(layer, given, call)

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import random
+from dataclasses import replace
 
 import pytest
 from hypothesis import given
@@ -11,10 +12,12 @@ from hypothesis import strategies as st
 import graphspec
 from graphspec.caps import MAX_GRAPH_DEPTH
 from graphspec.diagnostics import SpecError
-from graphspec.ir import GraphIR, InputIR, NodeIR, OpIR, Origin, Ref, RefTree
+from graphspec.ir import GraphIR, InputIR, NodeIR, OpIR, Origin, OutputIR, Ref, RefTree
 from graphspec.order import order
 from graphspec.order.topological import kahn, topological
+from graphspec.order.unused import unused
 from graphspec.resolve import resolve
+from graphspec.resolve.unchecked import UNRESOLVED
 from graphspec.syntax.document import Document
 from graphspec.syntax.loader import load_file
 from graphspec.syntax.validate import validate
@@ -138,19 +141,24 @@ def test_large_chain_orders(write_spec: Write) -> None:
 @st.composite
 def _graphs(draw: st.DrawFn) -> GraphIR:
     """Graphs of up to 12 nodes, each reading up to 3 of any nodes (before or after it, itself
-    too: cycles included) or the input, listed in declaration order or shuffled."""
+    too: cycles included), the input, a reference that did not resolve or an id of no node
+    (one read alone is sometimes a bare reference, as most nodes' are), listed in declaration
+    order or shuffled; outputs are any of them."""
     size = draw(st.integers(0, 12))
     names = [f"n{i}" for i in range(size)]
     origin = Origin(Document("<t>", "", None), ())
     nodes = []
     for i, nid in enumerate(names):
-        reads = draw(st.lists(st.sampled_from([*names, "x"]), max_size=3))
-        inputs: list[RefTree] = [Ref(r) for r in reads]
+        reads = draw(st.lists(st.sampled_from([*names, "x", UNRESOLVED.target, "y"]), max_size=3))
+        inputs: RefTree = [Ref(r) for r in reads]
+        if len(reads) == 1 and draw(st.booleans()):
+            inputs = Ref(reads[0])
         nodes.append(NodeIR(nid, OpIR("add", [], {}, origin, nid), inputs, {}, origin, order=i))
     if draw(st.booleans()):
         nodes = draw(st.permutations(nodes))
     x = InputIR("x", (4,), "float32", None, False, origin)
-    return GraphIR("g", [x], nodes, [])
+    outs = draw(st.lists(st.sampled_from([*names, "x"]), max_size=3))
+    return GraphIR("g", [x], nodes, [OutputIR(o, Ref(o), None, None, [], origin) for o in outs])
 
 
 @given(_graphs())
@@ -161,3 +169,15 @@ def test_one_pass_order_is_kahns(graph: GraphIR) -> None:
     slow, slow_cycles = kahn(graph)
     assert [n.id for n in fast] == [n.id for n in slow]
     assert [d.message for d in fast_cycles] == [d.message for d in slow_cycles]
+
+
+@given(_graphs())
+def test_unused_in_one_sweep_is_the_search(graph: GraphIR) -> None:
+    """On nodes in a callable order, what no output needs is found in one sweep back from the
+    last node: the same warnings as the search from the outputs on the nodes as written."""
+    ordered, cycles = kahn(graph)
+    searched = [(d.id, d.code) for d in unused(graph)]
+    if cycles:
+        return
+    swept = [(d.id, d.code) for d in unused(replace(graph, nodes=ordered), ordered=True)]
+    assert sorted(swept, key=str) == sorted(searched, key=str)
