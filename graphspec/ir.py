@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 from dataclasses import dataclass, field, replace
-from typing import Any, TypeVar
+from typing import Any, TypeVar, cast
 
 from typing_extensions import dataclass_transform
 
@@ -182,6 +182,8 @@ class NodeIR:
     def references(self) -> list[Ref]:
         if type(self.inputs) is Ref:  # one input (most nodes)
             return [self.inputs]
+        if type(self.inputs) is list and all(type(v) is Ref for v in self.inputs):
+            return cast(list[Ref], list(self.inputs))  # a list of inputs (an Add's)
         found: list[Ref] = []
         _collect(self.inputs, found)
         return found

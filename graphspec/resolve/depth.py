@@ -16,7 +16,7 @@ def too_deep(graph: GraphIR) -> Diagnostic | None:
         if type(node.inputs) is Ref:  # one input (most nodes)
             here = 1 + depth.get(node.inputs.target, 0)
         else:
-            here = 1 + max((depth.get(r.target, 0) for r in node.references()), default=0)
+            here = 1 + max([depth.get(r.target, 0) for r in node.references()], default=0)
         depth[node.id] = here
         if here > MAX_GRAPH_DEPTH:
             return node.origin.diagnostic(

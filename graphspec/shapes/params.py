@@ -3,16 +3,15 @@
 from __future__ import annotations
 
 from collections.abc import Callable
-from dataclasses import dataclass
 from math import prod
 from typing import Any
 
-from graphspec.ir import LayerIR
+from graphspec.ir import LayerIR, value_class
 from graphspec.shapes.core import Call, Shape, Undecided, channels_last, ints, shape, split
 from graphspec.shapes.rules import make_call
 
 
-@dataclass(frozen=True)
+@value_class
 class Count:
     """Parameters of one callable, as Keras counts them: trainable and non-trainable."""
 

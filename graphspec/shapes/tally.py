@@ -9,7 +9,7 @@ from collections.abc import Callable
 from dataclasses import dataclass, field
 from functools import cache
 from importlib import resources
-from typing import Any
+from typing import Any, cast
 
 from graphspec.diagnostics import Problem
 from graphspec.ir import (
@@ -109,14 +109,20 @@ Counter = Callable[["Tally", str, Any, Any, NodeIR], Count]
 
 
 class Tally:
-    """Counts what each node calls, as the shape walker reaches it; owners are `node:GRAPH/ID`
-    (a new layer) and `shared:KEY` (a shared callable), each counted at its first call."""
+    """Counts what each node calls, as the shape walker reaches it: a new layer (or op) of a
+    graph at its node's first call, a shared callable (by its key) at its first call."""
 
     def __init__(self, program: Program) -> None:
         self.program = program
-        self.counts: dict[str, Count | None] = {}
-        self.reach: dict[str, list[str]] = {}
+        self.shared_counts: dict[str, Count | None] = {}
+        """Each shared callable called, by key: its count at its first call."""
+        self.own: dict[str, list[Count | None]] = {}
+        """Each graph's new layers and ops ("" the top, else the sub-model's key): counts."""
+        self.uses: dict[str, dict[str, None]] = {}
+        """The keys of the shared callables each graph calls, in order."""
         self.nodes: dict[str, dict[str, Count | None]] = {}
+        self.keys: dict[str, dict[str, str]] = {}
+        """Each graph's `use:` nodes: the key of the callable each calls."""
         self.layers: dict[tuple[Any, ...], Count] = {}
         """Counts by layer configuration and input shape (LayerIR.config)."""
 
@@ -124,11 +130,19 @@ class Tally:
         """Node `node` of graph `graph` ("" for the top, else the sub-model's key) is called
         on inputs of shapes `given`."""
         fn = node.callable
-        owner = f"shared:{fn.key}" if isinstance(fn, Use) else f"node:{graph}/{node.id}"
-        self.reach.setdefault(graph, []).append(owner)
-        if owner not in self.counts:
-            self.counts[owner] = self.count(node, given)
-        self.nodes.setdefault(graph, {})[node.id] = self.counts[owner]
+        nodes = self.nodes.get(graph)
+        if nodes is None:
+            nodes = self.nodes[graph] = {}
+            self.own[graph], self.uses[graph] = [], {}
+        if type(fn) is Use:
+            self.uses[graph][fn.key] = None
+            self.keys.setdefault(graph, {})[node.id] = fn.key
+            if fn.key not in self.shared_counts:
+                self.shared_counts[fn.key] = self.count(node, given)
+            nodes[node.id] = self.shared_counts[fn.key]
+        elif node.id not in nodes:  # (a graph walked again keeps its first counts)
+            nodes[node.id] = count = self.count(node, given)
+            self.own[graph].append(count)
 
     def count(self, node: NodeIR, given: Any) -> Count | None:
         counter = CALLS.get(type(node.callable))
@@ -147,29 +161,69 @@ class Tally:
         found = SHARED[type(entry)](self, fn.key, entry, given, node)
         return found.frozen() if frozen(entry) else found
 
-    def held(self, graph: str, frozen_: bool = False) -> dict[str, Count | None]:
-        """Every leaf owner graph `graph` calls, through its sub-models, each once."""
-        found: dict[str, Count | None] = {}
-        for owner in dict.fromkeys(self.reach.get(graph, [])):
-            key = owner.removeprefix("shared:")
-            entry = self.program.shared.get(key) if owner.startswith("shared:") else None
-            if isinstance(entry, SubGraphIR):
-                found |= self.held(key, frozen_ or frozen(entry))
-                continue
-            count = self.counts.get(owner)
-            found[owner] = count.frozen() if frozen_ and count is not None else count
+    def reached(self, graph: str) -> dict[str, tuple[Count | None, bool]]:
+        """What graph `graph` holds, through its sub-models, each owner once — its own new
+        layers as one owner (`new:GRAPH`), each shared callable (`shared:KEY`) — with whether
+        some path to it freezes it: a callable is one Keras object, so `trainable: false` on a
+        sub-model freezes its layers wherever else they are called too."""
+        found: dict[str, tuple[Count | None, bool]] = {}
+        self._reach(graph, False, found)
         return found
 
+    def _reach(
+        self, graph: str, frozen_: bool, found: dict[str, tuple[Count | None, bool]]
+    ) -> None:
+        _merge(found, f"new:{graph}", _sum(self.own.get(graph, [])), frozen_)
+        for key in self.uses.get(graph, {}):
+            entry = self.program.shared.get(key)
+            if isinstance(entry, SubGraphIR):
+                inner = frozen_ or frozen(entry)
+                _merge(found, f"sub:{key}", None, inner)  # (no count of its own: for freezing)
+                self._reach(key, inner, found)
+            else:
+                _merge(found, f"shared:{key}", self.shared_counts.get(key), frozen_)
+
     def total(self, graph: str) -> Count | None:
-        counts = list(self.held(graph).values())
-        if any(c is None for c in counts):
-            return None
-        return sum((c for c in counts if c is not None), Count())
+        found = self.reached(graph).items()
+        return _sum([_cold(c, f) for owner, (c, f) in found if not owner.startswith("sub:")])
 
     def params(self) -> Params:
-        shared = {k[len("shared:") :]: c for k, c in self.counts.items() if k.startswith("shared:")}
-        inner = {k: v for k, v in self.nodes.items() if k}
-        return Params(self.nodes.get("", {}), shared, self.total(""), inner)
+        found = self.reached("")
+        # the keys of the shared callables (sub-models too) frozen on some path:
+        cold = {o.split(":", 1)[1] for o, (_, f) in found.items() if f and o[:4] != "new:"}
+        nodes = self.nodes  # (as counted, where nothing is frozen on a path: most models)
+        if cold:
+            nodes = {g: self._frozen(g, counts, cold) for g, counts in nodes.items()}
+        shared = {k: _cold(c, k in cold) for k, c in self.shared_counts.items()}
+        inner = {k: v for k, v in nodes.items() if k}
+        return Params(nodes.get("", {}), shared, self.total(""), inner)
+
+    def _frozen(
+        self, graph: str, counts: dict[str, Count | None], cold: set[str]
+    ) -> dict[str, Count | None]:
+        """A graph's node counts as Keras has them: every one frozen in a frozen sub-model,
+        and each call of a callable frozen on some path."""
+        keys = self.keys.get(graph, {})
+        return {nid: _cold(c, graph in cold or keys.get(nid) in cold) for nid, c in counts.items()}
+
+
+def _merge(
+    found: dict[str, tuple[Count | None, bool]], owner: str, count: Count | None, frozen_: bool
+) -> None:
+    seen = found.get(owner)
+    found[owner] = (count, frozen_ or (seen is not None and seen[1]))
+
+
+def _cold(count: Count | None, frozen_: bool) -> Count | None:
+    return count.frozen() if frozen_ and count is not None else count
+
+
+def _sum(counts: list[Count | None]) -> Count | None:
+    """The counts added up; None when one is unknown."""
+    if any(c is None for c in counts):
+        return None
+    known = cast(list[Count], counts)
+    return Count(sum(c.trainable for c in known), sum(c.non_trainable for c in known))
 
 
 def _layer(tally: Tally, key: str, entry: LayerIR, given: Any, node: NodeIR) -> Count:

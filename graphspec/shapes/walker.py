@@ -90,6 +90,8 @@ def select(ref: Ref, values: dict[str, ShapeTree]) -> ShapeTree:
 
 def fetch(tree: InputsIR, values: dict[str, ShapeTree]) -> Any:
     """The node's inputs with every reference replaced by its shape."""
+    if type(tree) is Ref:  # one input (most nodes)
+        return select(tree, values)
     if isinstance(tree, dict):
         return {k: fetch(v, values) for k, v in tree.items()}
     if isinstance(tree, list):
@@ -117,23 +119,37 @@ class Walker:
         values: dict[str, ShapeTree] = {i.id: s for i, s in zip(graph.inputs, inputs, strict=True)}
         origins = {i.id: i.origin for i in graph.inputs}
         for node in graph.nodes:
-            values[node.id] = self.node(node, values, origins)
+            try:
+                given = fetch(node.inputs, values)
+            except NoOutput as e:
+                given = None  # (the tally too counts it as called on unknown shapes)
+                values[node.id] = None
+                self.no_output(node, e)
+            else:
+                values[node.id] = self.node(node, given, values, origins)
             origins[node.id] = node.origin
             if self.tally is not None:
-                self.tally.call(key, node, called_on(node, values))
+                self.tally.call(key, node, given)
         return values
 
-    def node(self, node: NodeIR, values: dict[str, ShapeTree], origins: dict[str, Origin]) -> Any:
+    def no_output(self, node: NodeIR, e: NoOutput) -> None:
+        """A node reading an output its input lacks: reported; its own output is unknown."""
+        self.declare_submodel(node)
+        path = (*node.origin.path, "inputs")
+        self.report(node.origin.diagnostic(str(e), path=path, code=codes.NO_SUCH_OUTPUT))
+
+    def declare_submodel(self, node: NodeIR) -> None:
         fn = node.callable
         if isinstance(fn, Use) and isinstance(entry := self.program.shared[fn.key], SubGraphIR):
             self.declared(fn.key, entry.graph)  # built on its declared inputs, called or not
-        try:
-            given = fetch(node.inputs, values)
-        except NoOutput as e:
-            path = (*node.origin.path, "inputs")
-            self.report(node.origin.diagnostic(str(e), path=path, code=codes.NO_SUCH_OUTPUT))
-            return None
-        if _unknown(given):
+
+    def node(
+        self, node: NodeIR, given: Any, values: dict[str, ShapeTree], origins: dict[str, Origin]
+    ) -> Any:
+        """The output shape of `node` called on `given` (its inputs' shapes)."""
+        if type(node.callable) is Use:
+            self.declare_submodel(node)
+        if type(given) is not tuple and _unknown(given):  # (a tuple: one known shape)
             return None  # unknown propagates silently: the note was given upstream
         try:
             return self.apply(node, given)
@@ -222,14 +238,6 @@ def layer_shape(layer: LayerIR, given: Any, call: dict[str, Any]) -> ShapeTree:
 def declared(graph: GraphIR) -> list[ShapeTree]:
     """The shapes a graph's inputs declare, batch axis first."""
     return [(i.batch_size, *i.shape) for i in graph.inputs]
-
-
-def called_on(node: NodeIR, values: dict[str, ShapeTree]) -> Any:
-    """The shapes a node is called on; None where a reference selects no output."""
-    try:
-        return fetch(node.inputs, values)
-    except NoOutput:
-        return None
 
 
 def outputs(graph: GraphIR, values: dict[str, ShapeTree]) -> ShapeTree:
