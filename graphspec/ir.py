@@ -176,6 +176,8 @@ class NodeIR:
     callable: LayerIR | Use | OpIR
     inputs: InputsIR
     call: dict[str, Any]
+    """Keyword arguments of the call (`call:`): a new layer's is its spec node's own dict, one
+    for every copy of a block or repeat (no stage changes it)."""
     origin: Origin
     order: int = 0
 

@@ -65,22 +65,25 @@ def _graphs(program: Program) -> list[GraphIR]:
     return [program.graph, *subs]
 
 
-def _every_layer(program: Program) -> list[LayerIR]:
-    """Every layer of the program, nested ones after the layer holding them. A layer whose
+def _every_layer(program: Program, ops: list[OpIR]) -> list[LayerIR]:
+    """Every layer of the program that some rule here is about (RULED), nested ones after the
+    layer holding them; the graphs' ops into `ops` (one pass over the nodes). A layer whose
     arguments are all plain values (its LayerIR.config is set: most) holds no other."""
     found: list[LayerIR] = []
     for graph in _graphs(program):
         for node in graph.nodes:
-            layer = node.callable
-            if type(layer) is LayerIR and layer.config is not None:
-                found.append(layer)
+            call = node.callable
+            if type(call) is LayerIR and call.config is not None:
+                if call.class_name in RULED:  # (few are)
+                    found.append(call)
+            elif type(call) is OpIR:
+                ops.append(call)
             else:
-                found.extend(_layers(layer))
+                found.extend(layer for layer in _layers(call) if layer.class_name in RULED)
     for entry in program.shared.values():
-        if isinstance(entry, LayerIR):
-            found.extend(_layers(entry))
-        elif isinstance(entry, SequentialIR):
-            found.extend(_layers(entry.layers))
+        if isinstance(entry, LayerIR | SequentialIR):
+            held = entry if isinstance(entry, LayerIR) else entry.layers
+            found.extend(layer for layer in _layers(held) if layer.class_name in RULED)
     return found
 
 
@@ -168,13 +171,11 @@ def input_problems(spec: InputIR, backend: str) -> list[Diagnostic]:
 def problems(program: Program, backend: str) -> list[Diagnostic]:
     """Every use of what the backend lacks, once per block copy, in file order."""
     found: list[Diagnostic] = []
-    for layer in _every_layer(program):
-        if layer.class_name in RULED:  # (few are)
-            found.extend(layer_problems(layer, backend))
-    for graph in _graphs(program):
-        for node in graph.nodes:
-            if isinstance(node.callable, OpIR):
-                found.extend(op_problems(node.callable, backend))
+    ops: list[OpIR] = []
+    for layer in _every_layer(program, ops):
+        found.extend(layer_problems(layer, backend))
+    for op in ops:
+        found.extend(op_problems(op, backend))
     for spec in _every_input(program):
         found.extend(input_problems(spec, backend))
     return once_per_copy(found)

@@ -141,7 +141,7 @@ def layer_node(ctx: Context, site: Site) -> None:
     fid = site.body.name(site.nid)
     copy = LayerIR(layer.class_name, layer.args, layer.kwargs, origin, layer.custom, key)
     ref = Ref(fid)  # its own inputs too, until connected (Resolver.connect)
-    site.add(NodeIR(fid, copy, ref, dict(node.call), origin), node.inputs)
+    site.add(NodeIR(fid, copy, ref, node.call, origin), node.inputs)
     site.bind(Fixed(ref, origin))
 
 
@@ -164,7 +164,7 @@ def _repeated(ctx: Context, site: Site, layer: LayerIR, key: tuple[Any, ...] | N
         fid = site.body.name(f"{site.nid}_{k}")
         copy = LayerIR(layer.class_name, layer.args, layer.kwargs, origin, layer.custom, key)
         ref = Ref(fid)
-        site.add(NodeIR(fid, copy, ref, dict(node.call), origin), raw)
+        site.add(NodeIR(fid, copy, ref, node.call, origin), raw)
         raw = ref
     assert isinstance(raw, Ref)  # the last copy (`repeat` is at least 1)
     site.bind(Fixed(raw, origin))

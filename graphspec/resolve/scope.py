@@ -174,7 +174,7 @@ class BlockValue(Binding):
         return values[0] if len(values) == 1 else values  # type: ignore[return-value]
 
 
-@dataclass
+@dataclass(slots=True)
 class Body:
     """A graph's or an expanded block's local ids, flattened into one node list."""
 

@@ -114,10 +114,11 @@ class Walker:
         self.inner: dict[str, dict[str, ShapeTree]] = {}
         self.shapes: dict[tuple[Any, ...], ShapeTree] = {}
         """Output shapes by layer configuration and input shape (LayerIR.config)."""
+        self.written: dict[int, dict[str, Origin]] = {}
+        """Each walked graph's origins by id, by the graph's id (Walker.origins)."""
 
     def graph(self, graph: GraphIR, inputs: list[ShapeTree], key: str = "") -> dict[str, ShapeTree]:
         values: dict[str, ShapeTree] = {i.id: s for i, s in zip(graph.inputs, inputs, strict=True)}
-        origins = {i.id: i.origin for i in graph.inputs}
         for node in graph.nodes:
             try:
                 given = fetch(node.inputs, values)
@@ -126,11 +127,19 @@ class Walker:
                 values[node.id] = None
                 self.no_output(node, e)
             else:
-                values[node.id] = self.node(node, given, values, origins)
-            origins[node.id] = node.origin
+                values[node.id] = self.node(node, given, values, graph)
             if self.tally is not None:
                 self.tally.call(key, node, given)
         return values
+
+    def origins(self, graph: GraphIR) -> dict[str, Origin]:
+        """Where each input and node of `graph` is written (for messages: made at the first)."""
+        found = self.written.get(id(graph))
+        if found is None:
+            found = {i.id: i.origin for i in graph.inputs}
+            found.update((n.id, n.origin) for n in graph.nodes)
+            self.written[id(graph)] = found
+        return found
 
     def no_output(self, node: NodeIR, e: NoOutput) -> None:
         """A node reading an output its input lacks: reported; its own output is unknown."""
@@ -143,10 +152,8 @@ class Walker:
         if isinstance(fn, Use) and isinstance(entry := self.program.shared[fn.key], SubGraphIR):
             self.declared(fn.key, entry.graph)  # built on its declared inputs, called or not
 
-    def node(
-        self, node: NodeIR, given: Any, values: dict[str, ShapeTree], origins: dict[str, Origin]
-    ) -> Any:
-        """The output shape of `node` called on `given` (its inputs' shapes)."""
+    def node(self, node: NodeIR, given: Any, values: dict[str, ShapeTree], graph: GraphIR) -> Any:
+        """The output shape of `node` (of `graph`) called on `given` (its inputs' shapes)."""
         if type(node.callable) is Use:
             self.declare_submodel(node)
         if type(given) is not tuple and _unknown(given):  # (a tuple: one known shape)
@@ -154,7 +161,7 @@ class Walker:
         try:
             return self.apply(node, given)
         except ShapeProblem as e:
-            received = describe(node.inputs, values, origins, top=True)
+            received = describe(node.inputs, values, self.origins(graph), top=True)
             self.report(node.origin.diagnostic(f"{e}; received {received}", code=e.code))
         except NoRule as e:
             self.note(node, str(e), f"no static rule for {e}")
