@@ -13,8 +13,8 @@ from graphspec.diagnostics.suggest import bounded
 from graphspec.ir import Program
 from graphspec.keras import backend_numerics, backend_rules, backends
 from graphspec.order import order
+from graphspec.order.depth import deep_graphs
 from graphspec.resolve import Options, resolve_all
-from graphspec.resolve.depth import deep_graphs
 from graphspec.shapes import Inferred, Params, ShapeTree, infer
 from graphspec.shapes.budget import over_budget, too_large
 from graphspec.syntax.document import Document

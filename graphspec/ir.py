@@ -235,6 +235,8 @@ class GraphIR:
     shared: dict[str, SharedIR] = field(default_factory=dict)
     output_names: list[str] = field(default_factory=list)
     origin: Origin | None = None
+    depth: int | None = None
+    """Its longest chain of calls from an input, where ordering found it (None: not known)."""
 
 
 @dataclass

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import heapq
+from typing import cast
 
 from graphspec.diagnostics import Diagnostic, codes
 from graphspec.ir import GraphIR, NodeIR, Ref
@@ -14,9 +15,17 @@ def topological(graph: GraphIR) -> tuple[list[NodeIR], list[Diagnostic]]:
 
     Returns the ordered nodes and, when the graph has cycles, one diagnostic per cycle found.
     """
-    if _written_in_order(graph):
-        return list(graph.nodes), []
-    return kahn(graph)
+    ordered, cycles, _ = with_depth(graph)
+    return ordered, cycles
+
+
+def with_depth(graph: GraphIR) -> tuple[list[NodeIR], list[Diagnostic], int | None]:
+    """`topological`, and the graph's depth where the one pass found it (None: not known)."""
+    depth = _written_in_order(graph)
+    if depth is not None:
+        return list(graph.nodes), [], depth
+    ordered, cycles = kahn(graph)
+    return ordered, cycles, None
 
 
 def kahn(graph: GraphIR) -> tuple[list[NodeIR], list[Diagnostic]]:
@@ -44,23 +53,28 @@ def kahn(graph: GraphIR) -> tuple[list[NodeIR], list[Diagnostic]]:
     return ordered, _cycles(graph, {nid for nid, w in waiting.items() if w > 0})
 
 
-def _written_in_order(graph: GraphIR) -> bool:
+def _written_in_order(graph: GraphIR) -> int | None:
     """Whether every node comes after the nodes it reads, in declaration order (as most specs
-    are written): then that order is the one Kahn's algorithm would give, in one pass."""
-    seen = {i.id for i in graph.inputs}  # and the nodes so far: what a node may read
-    seen.add(UNRESOLVED.target)
-    last = -1
+    are written): then that order is the one Kahn's algorithm would give, in one pass, and
+    this returns the graph's depth (its longest chain of calls: order.depth); else None."""
+    seen = dict.fromkeys((i.id for i in graph.inputs), 0)  # and the nodes so far: their depth
+    seen[UNRESOLVED.target] = 0
+    last = deepest = -1
     for n in graph.nodes:
         if n.order <= last:
-            return False
+            return None
         if type(n.inputs) is Ref:  # one input (most nodes)
-            if n.inputs.target not in seen:
-                return False
-        elif any(r.target not in seen for r in n.references()):
-            return False
-        seen.add(n.id)
+            here = seen.get(n.inputs.target)
+        else:
+            reads = [seen.get(r.target) for r in n.references()]
+            here = None if None in reads else max(cast(list[int], reads), default=0)
+        if here is None:
+            return None
+        seen[n.id] = here = here + 1
+        if here > deepest:
+            deepest = here
         last = n.order
-    return True
+    return max(deepest, 0)
 
 
 def _cycles(graph: GraphIR, stuck: set[str]) -> list[Diagnostic]:

@@ -14,7 +14,7 @@ from graphspec.caps import MAX_GRAPH_DEPTH
 from graphspec.diagnostics import SpecError
 from graphspec.ir import GraphIR, InputIR, NodeIR, OpIR, Origin, OutputIR, Ref, RefTree
 from graphspec.order import order
-from graphspec.order.topological import kahn, topological
+from graphspec.order.topological import kahn, topological, with_depth
 from graphspec.order.unused import unused
 from graphspec.resolve import resolve
 from graphspec.resolve.unchecked import UNRESOLVED
@@ -117,12 +117,14 @@ outputs: [used]
     ]
 
 
-def test_large_chain_orders(write_spec: Write) -> None:
-    """20,000 nodes declared last-first: Kahn's algorithm is not quadratic, nor recursive."""
+@pytest.mark.parametrize("last_first", [True, False], ids=["last_first", "in_order"])
+def test_large_chain_orders(write_spec: Write, last_first: bool) -> None:
+    """20,000 nodes declared last-first (Kahn's algorithm, not quadratic, nor recursive) or in
+    order (one pass, which finds the depth as it goes): too deep to build, either way."""
     count = 20_000
     lines = [
         f"  n{i}: {{layer: ReLU, inputs: {'n' + str(i - 1) if i else 'x'}}}"
-        for i in reversed(range(count))
+        for i in (reversed(range(count)) if last_first else range(count))
     ]
     path = write_spec(
         "graphspec: 1\ninputs: {x: {shape: [4]}}\nnodes:\n"
@@ -169,6 +171,19 @@ def test_one_pass_order_is_kahns(graph: GraphIR) -> None:
     slow, slow_cycles = kahn(graph)
     assert [n.id for n in fast] == [n.id for n in slow]
     assert [d.message for d in fast_cycles] == [d.message for d in slow_cycles]
+
+
+@given(_graphs())
+def test_one_pass_depth_is_the_longest_chain(graph: GraphIR) -> None:
+    """Where the one pass keeps the written order, the depth it finds is the longest chain of
+    calls from an input, counted on Kahn's order (what order.depth.too_deep walks)."""
+    *_, depth = with_depth(graph)
+    if depth is None:
+        return
+    longest: dict[str, int] = {"x": 0}
+    for n in kahn(graph)[0]:
+        longest[n.id] = 1 + max((longest.get(r.target, 0) for r in n.references()), default=0)
+    assert depth == max([0, *longest.values()])
 
 
 @given(_graphs())

@@ -30,9 +30,11 @@ def too_deep(graph: GraphIR) -> Diagnostic | None:
 
 
 def deep_graphs(program: Program) -> list[Diagnostic]:
-    """One diagnostic for each graph of the program (sub-models included) that is too deep."""
+    """One diagnostic for each graph of the program (sub-models included) that is too deep;
+    a graph whose depth ordering found (GraphIR.depth) is walked only when it is too deep."""
     graphs = [
         program.graph,
         *(s.graph for s in program.shared.values() if isinstance(s, SubGraphIR)),
     ]
-    return [d for g in graphs if (d := too_deep(g)) is not None]
+    found = (too_deep(g) for g in graphs if g.depth is None or g.depth > MAX_GRAPH_DEPTH)
+    return [d for d in found if d is not None]
