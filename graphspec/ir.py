@@ -99,10 +99,12 @@ class LayerIR:
     kwargs: dict[str, Any]
     origin: Origin
     custom: bool = False
-    config: tuple[Any, ...] | None = field(default=None, compare=False, repr=False)
-    """A key of plain values naming the class and its arguments as written (resolve sets it
-    where every argument is plain): layers with equal keys are configured alike, so a later
-    stage may compute what depends on the configuration alone once per key."""
+    config: int | None = field(default=None, compare=False, repr=False)
+    """The number resolve gives the layer's configuration, its class and arguments as written,
+    where every argument is a plain value (resolve.nodes.checked_layer): layers with equal
+    numbers are configured alike, so a later stage may compute what depends on the
+    configuration alone once per number (a number hashes at once; the key it stands for
+    would be hashed again at every node)."""
 
 
 @dataclass(frozen=True)

@@ -78,6 +78,7 @@ def checked_layer(
     layer = layers.layer(ctx, spec, origin, path)
     if key is None or len(ctx.errors) != before:
         return layer, False
+    layer.config = len(ctx.checked_layers)  # this configuration's number (LayerIR.config)
     ctx.checked_layers[key] = layer
     return layer, True
 
@@ -128,24 +129,23 @@ def layer_node(ctx: Context, site: Site) -> None:
     node, origin, path = site.node, site.origin, site.path
     key = _config_key(node) if site.body.block is None else _inner_key(ctx, node)
     layer, shared = checked_layer(ctx, node, key, origin, path)
-    if not shared:
-        key = None  # checking found problems: no configuration to share
+    config = layer.config if shared else None  # checking found problems: none to share
     if node.call or isinstance(node.inputs, dict):  # call keywords to check (few nodes)
         custom = layer.custom or layer.class_name == UNCHECKED
         layers.check_call(
             ctx, node, None if custom else registry.layer(layer.class_name), origin, path
         )
     if node.repeat is not None:
-        return _repeated(ctx, site, layer, key)
+        return _repeated(ctx, site, layer, config)
     ctx.grow(1, 0, origin, path)
     fid = site.body.name(site.nid)
-    copy = LayerIR(layer.class_name, layer.args, layer.kwargs, origin, layer.custom, key)
+    copy = LayerIR(layer.class_name, layer.args, layer.kwargs, origin, layer.custom, config)
     ref = Ref(fid)  # its own inputs too, until connected (Resolver.connect)
     site.add(NodeIR(fid, copy, ref, node.call, origin), node.inputs)
     site.bind(Fixed(ref, origin))
 
 
-def _repeated(ctx: Context, site: Site, layer: LayerIR, key: tuple[Any, ...] | None) -> None:
+def _repeated(ctx: Context, site: Site, layer: LayerIR, config: int | None) -> None:
     """`repeat: N`: a chain of N copies of the layer, `ID_1` … `ID_N`, each with its weights."""
     node, origin, path = site.node, site.origin, site.path
     assert node.repeat is not None
@@ -162,7 +162,7 @@ def _repeated(ctx: Context, site: Site, layer: LayerIR, key: tuple[Any, ...] | N
     raw: str | Ref = node.inputs
     for k in range(1, node.repeat + 1):
         fid = site.body.name(f"{site.nid}_{k}")
-        copy = LayerIR(layer.class_name, layer.args, layer.kwargs, origin, layer.custom, key)
+        copy = LayerIR(layer.class_name, layer.args, layer.kwargs, origin, layer.custom, config)
         ref = Ref(fid)
         site.add(NodeIR(fid, copy, ref, node.call, origin), raw)
         raw = ref
