@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import argparse
 from collections.abc import Sequence
+from functools import cache
 from types import ModuleType
 
 from graphspec.cli import (
@@ -35,8 +36,15 @@ add_arguments(parser) and run(args, reporter)."""
 
 def parser(argv: Sequence[str] | None = None) -> argparse.ArgumentParser:
     """The parser; given the arguments, only the command they name gets its own arguments
-    (the others are listed, for --help: building all costs more than validating 500 nodes)."""
+    (the others are listed, for --help: building all costs more than validating 500 nodes).
+    Built once per command in a process (main called again, as tests and editors do, reuses
+    it: argparse looks up a translation of each help text as it builds, about 1 ms)."""
     named = next((a for a in argv if not a.startswith("-")), None) if argv is not None else None
+    return _parser(named if named in COMMANDS else None)
+
+
+@cache
+def _parser(named: str | None) -> argparse.ArgumentParser:
     p = argparse.ArgumentParser(
         prog="graphspec",
         description="Compile a YAML spec of a neural network into a Keras functional model.",
