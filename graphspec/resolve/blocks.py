@@ -190,6 +190,7 @@ def expand(
     inner node substituted and validated once per distinct set of plain parameters (a copy
     of it is the same Node, which is immutable), when that found no problem."""
     key = plain_key(tuple(params), tuple(params.values()))
+    done = bdef.expanded.setdefault(key, {}) if key is not None else {}
     paths = bdef.paths
     for nid, raw in bdef.block.nodes.items():
         path = paths.get(nid) or paths.setdefault(nid, (*bdef.path, "nodes", nid))
@@ -203,7 +204,7 @@ def expand(
                 code=codes.DUPLICATE_ID,
             )
             continue
-        node = bdef.expanded.get((nid, key)) if key is not None else None
+        node = done.get(nid)
         if node is None:
             origin = Origin(bdef.doc, path, body.uses, nid)
             body.locals[nid] = Broken(origin)  # replaced when the node resolves
@@ -212,7 +213,7 @@ def expand(
             data = substitute(raw, params, partial(_report, problems, origin, path))
             node = block_inner_node(ctx, data, bdef, path, origin, problems)
             if key is not None and node is not None and len(ctx.errors) == before:
-                bdef.expanded[(nid, key)] = node
+                done[nid] = node
         if node is not None:
             ctx.node(nid, node, body, path, pending)
 

@@ -47,8 +47,9 @@ class Context(Lookup, Protocol):
     """The problems reported so far."""
     checked_layers: dict[tuple[Any, ...], LayerIR]
     """Layer configurations checked without a problem (resolve.nodes.checked_layer)."""
-    inner_keys: dict[int, tuple[Node, tuple[Any, ...] | None]]
-    """Block inner nodes' configuration keys, by the Node's id (resolve.nodes._inner_key)."""
+    inner_layers: dict[int, tuple[Node, LayerIR]]
+    """Block inner nodes' checked layers that can be shared, by the Node's id
+    (resolve.nodes._inner_layer)."""
     bodies: list[Body]
     """Every body made while resolving (released at the end: see Resolver.release)."""
 

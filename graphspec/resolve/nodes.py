@@ -93,13 +93,17 @@ def _config_key(node: Node) -> tuple[Any, ...] | None:
     return None if found is None else (node.layer, found)
 
 
-def _inner_key(ctx: Context, node: Node) -> tuple[Any, ...] | None:
-    """_config_key of a block's inner node: every copy of it is the same Node (blocks.expand),
-    so its key is made once (the memo holds the Node, so its id stays its own)."""
-    seen = ctx.inner_keys.get(id(node))
-    if seen is None or seen[0] is not node:
-        seen = ctx.inner_keys[id(node)] = (node, _config_key(node))
-    return seen[1]
+def _inner_layer(ctx: Context, node: Node, origin: Origin, path: SpecPath) -> tuple[LayerIR, bool]:
+    """checked_layer of a block's inner node: every copy of it is the same Node (blocks.expand),
+    so a configuration that can be shared is looked up once per Node (the memo holds the Node,
+    so its id stays its own); one with problems is checked, and reported, at every copy."""
+    seen = ctx.inner_layers.get(id(node))
+    if seen is not None and seen[0] is node:
+        return seen[1], True
+    layer, shared = checked_layer(ctx, node, _config_key(node), origin, path)
+    if shared:
+        ctx.inner_layers[id(node)] = (node, layer)
+    return layer, shared
 
 
 _PLAIN = frozenset((str, int, float, bool, type(None)))
@@ -127,8 +131,10 @@ def plain_key(names: tuple[Any, ...], values: tuple[Any, ...]) -> tuple[Any, ...
 def layer_node(ctx: Context, site: Site) -> None:
     """A new layer, or with `repeat: N` a chain of N copies, each with its own weights."""
     node, origin, path = site.node, site.origin, site.path
-    key = _config_key(node) if site.body.block is None else _inner_key(ctx, node)
-    layer, shared = checked_layer(ctx, node, key, origin, path)
+    if site.body.block is None:
+        layer, shared = checked_layer(ctx, node, _config_key(node), origin, path)
+    else:
+        layer, shared = _inner_layer(ctx, node, origin, path)
     config = layer.config if shared else None  # checking found problems: none to share
     if node.call or isinstance(node.inputs, dict):  # call keywords to check (few nodes)
         custom = layer.custom or layer.class_name == UNCHECKED

@@ -56,7 +56,7 @@ class Resolver:
         self.incomplete: set[int] = set()
         self.checked_layers: dict[tuple[object, ...], LayerIR] = {}
         self.bodies: list[Body] = []
-        self.inner_keys: dict[int, tuple[Node, tuple[object, ...] | None]] = {}
+        self.inner_layers: dict[int, tuple[Node, LayerIR]] = {}
 
     def error(
         self,

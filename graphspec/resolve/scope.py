@@ -26,8 +26,8 @@ class BlockDef:
     doc: Document
     path: SpecPath
     scope: Scope
-    expanded: dict[tuple[str, tuple[Any, ...]], Node] = field(default_factory=dict)
-    """Inner nodes as substituted and validated, by id and parameters (blocks.expand)."""
+    expanded: dict[tuple[Any, ...], dict[str, Node]] = field(default_factory=dict)
+    """Inner nodes as substituted and validated, by parameters and id (blocks.expand)."""
     paths: dict[str, SpecPath] = field(default_factory=dict)
     """Where each inner node is written (the same at every copy)."""
 
