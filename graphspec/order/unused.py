@@ -65,6 +65,8 @@ def unused(graph: GraphIR, ordered: bool = False) -> list[Diagnostic]:
 
 def shared_uses(program: Program, graphs: list[GraphIR]) -> list[Diagnostic]:
     """Warnings for shared entries no node calls, and shared layers only one node calls."""
+    if not program.shared:
+        return []  # (most specs: no need to walk the nodes)
     calls = Counter(n.callable.key for g in graphs for n in g.nodes if isinstance(n.callable, Use))
     out = []
     for key, entry in program.shared.items():
