@@ -24,8 +24,9 @@ def inputs_value(ctx: Context, raw: Any, body: Body, origin: Origin, where: Spec
 
 
 def known_input(raw: Any, body: Body) -> RefTree | None:
-    """A node's `inputs:` that is one local id whose value is known (most nodes), as
-    inputs_value resolves it, without its look-up; None where inputs_value must look it up."""
+    """A node's `inputs:` that is one local id whose value is known (most nodes), or a list
+    of such ids, as inputs_value resolves it, without its look-up; None where inputs_value
+    must look it up."""
     if type(raw) is str and raw in body.locals and raw.isascii() and raw.isidentifier():
         binding = body.locals[raw]
         if binding.done:
