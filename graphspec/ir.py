@@ -258,3 +258,7 @@ class Program:
     shared: dict[str, SharedIR]
     compile: CompileIR | None
     warnings: list[Diagnostic] = field(default_factory=list)
+
+    def graphs(self) -> list[GraphIR]:
+        """The top graph, then each sub-model's (`graph:` and `spec:` shared entries)."""
+        return [self.graph, *(s.graph for s in self.shared.values() if isinstance(s, SubGraphIR))]

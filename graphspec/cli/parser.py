@@ -53,7 +53,7 @@ def _parser(named: str | None) -> argparse.ArgumentParser:
     sub = p.add_subparsers(dest="command", metavar="COMMAND")
     for name, module in COMMANDS.items():
         c = sub.add_parser(name, help=module.HELP, description=module.HELP)
-        if named in COMMANDS and name != named:
+        if named is not None and name != named:
             continue
         if module.MANY is not None:
             many = bool(module.MANY)

@@ -8,7 +8,7 @@ from collections.abc import Iterator
 from typing import Any
 
 from graphspec.diagnostics import Diagnostic, codes, once_per_copy
-from graphspec.ir import GraphIR, InputIR, LayerIR, OpIR, Program, SequentialIR, SubGraphIR
+from graphspec.ir import InputIR, LayerIR, OpIR, Program, SequentialIR
 
 EVERY = ("tensorflow", "jax", "torch")
 
@@ -60,17 +60,12 @@ def _layers(value: Any) -> Iterator[LayerIR]:
             yield from _layers(inner)
 
 
-def _graphs(program: Program) -> list[GraphIR]:
-    subs = [e.graph for e in program.shared.values() if isinstance(e, SubGraphIR)]
-    return [program.graph, *subs]
-
-
 def _every_layer(program: Program, ops: list[OpIR]) -> list[LayerIR]:
     """Every layer of the program that some rule here is about (RULED), nested ones after the
     layer holding them; the graphs' ops into `ops` (one pass over the nodes). A layer whose
     arguments are all plain values (its LayerIR.config is set: most) holds no other."""
     found: list[LayerIR] = []
-    for graph in _graphs(program):
+    for graph in program.graphs():
         for node in graph.nodes:
             call = node.callable
             if type(call) is LayerIR and call.config is not None:
@@ -88,7 +83,7 @@ def _every_layer(program: Program, ops: list[OpIR]) -> list[LayerIR]:
 
 
 def _every_input(program: Program) -> Iterator[InputIR]:
-    for graph in _graphs(program):
+    for graph in program.graphs():
         yield from graph.inputs
 
 

@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 from graphspec.diagnostics import Diagnostic, SpecError, sorted_diagnostics
-from graphspec.ir import GraphIR, Program, SubGraphIR
+from graphspec.ir import Program
 from graphspec.order.topological import with_depth
 from graphspec.order.unused import shared_uses, unused
 
@@ -13,19 +13,14 @@ def order(program: Program) -> Program:
     GraphIR.depth); SpecError on cycles; collect warnings."""
     errors: list[Diagnostic] = []
     warnings: list[Diagnostic] = []
-    graphs: list[GraphIR] = [program.graph] + [
-        s.graph for s in program.shared.values() if isinstance(s, SubGraphIR)
-    ]
+    graphs = program.graphs()
     for graph in graphs:
         ordered, cycles, depth = with_depth(graph)
         errors += cycles
-        if cycles:
-            warnings += unused(graph)
+        if not cycles:  # a callable order: what no output needs is one sweep back over it
             graph.nodes = ordered
-        else:
-            graph.nodes = ordered
-            warnings += unused(graph, ordered=True)
-        graph.depth = depth
+        warnings += unused(graph, ordered=not cycles)
+        graph.nodes, graph.depth = ordered, depth
     warnings = sorted_diagnostics([*warnings, *shared_uses(program, graphs)])
     if errors:
         raise SpecError([*errors, *warnings])

@@ -5,7 +5,7 @@ from __future__ import annotations
 
 from graphspec.caps import MAX_GRAPH_DEPTH
 from graphspec.diagnostics import Diagnostic, codes
-from graphspec.ir import GraphIR, Program, Ref, SubGraphIR
+from graphspec.ir import GraphIR, Program, Ref
 
 
 def too_deep(graph: GraphIR) -> Diagnostic | None:
@@ -32,9 +32,6 @@ def too_deep(graph: GraphIR) -> Diagnostic | None:
 def deep_graphs(program: Program) -> list[Diagnostic]:
     """One diagnostic for each graph of the program (sub-models included) that is too deep;
     a graph whose depth ordering found (GraphIR.depth) is walked only when it is too deep."""
-    graphs = [
-        program.graph,
-        *(s.graph for s in program.shared.values() if isinstance(s, SubGraphIR)),
-    ]
+    graphs = program.graphs()
     found = (too_deep(g) for g in graphs if g.depth is None or g.depth > MAX_GRAPH_DEPTH)
     return [d for d in found if d is not None]

@@ -59,7 +59,7 @@ def _written_in_order(graph: GraphIR) -> int | None:
     this returns the graph's depth (its longest chain of calls: order.depth); else None."""
     seen = dict.fromkeys((i.id for i in graph.inputs), 0)  # and the nodes so far: their depth
     seen[UNRESOLVED.target] = 0
-    last = deepest = -1
+    last, deepest = -1, 0
     for n in graph.nodes:
         if n.order <= last:
             return None
@@ -74,7 +74,7 @@ def _written_in_order(graph: GraphIR) -> int | None:
         if here > deepest:
             deepest = here
         last = n.order
-    return max(deepest, 0)
+    return deepest
 
 
 def _cycles(graph: GraphIR, stuck: set[str]) -> list[Diagnostic]:

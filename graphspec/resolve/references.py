@@ -23,11 +23,17 @@ def inputs_value(ctx: Context, raw: Any, body: Body, origin: Origin, where: Spec
     return UNRESOLVED if found is None else found
 
 
+def _bare_local(raw: str, body: Body) -> bool:
+    """Whether `raw` is one of the body's local ids as written, with no `.K` or `.NAME`
+    (what REF_RE would read as an id alone, without running it)."""
+    return raw in body.locals and raw.isascii() and raw.isidentifier()
+
+
 def known_input(raw: Any, body: Body) -> RefTree | None:
     """A node's `inputs:` that is one local id whose value is known (most nodes), or a list
     of such ids, as inputs_value resolves it, without its look-up; None where inputs_value
     must look it up."""
-    if type(raw) is str and raw in body.locals and raw.isascii() and raw.isidentifier():
+    if type(raw) is str and _bare_local(raw, body):
         binding = body.locals[raw]
         if binding.done:
             return UNRESOLVED if binding.computed is None else binding.computed
@@ -44,7 +50,7 @@ def lookup(
     """A reference `id`, `id.K` or `id.NAME`, in the body's local ids."""
     if isinstance(raw, Ref):
         return raw
-    if raw in body.locals and raw.isascii() and raw.isidentifier():  # a bare id (most are)
+    if _bare_local(raw, body):  # (most references are)
         local, selector = raw, None
     elif (m := REF_RE.fullmatch(raw)) is None:
         ctx.error(

@@ -74,12 +74,18 @@ class Binding:
 
     __slots__ = ("_busy", "computed", "done", "names", "origin")  # one or two per node
 
-    def __init__(self, origin: Origin, names: list[str] | None = None) -> None:
+    def __init__(
+        self,
+        origin: Origin,
+        names: list[str] | None = None,
+        computed: RefTree | None = None,
+        done: bool = False,
+    ) -> None:
         self.origin = origin
         self.names = names
-        self.computed: RefTree | None = None
+        self.computed = computed
         """The value, once `done` (None too: its problem is reported once)."""
-        self.done = False
+        self.done = done
         self._busy = False
 
     def value(self, r: Lookup, chain: list[str]) -> RefTree | None:
@@ -107,13 +113,7 @@ class Broken(Binding):
     __slots__ = ()
 
     def __init__(self, origin: Origin) -> None:
-        self.origin, self.names, self.computed, self.done, self._busy = (
-            origin,
-            None,
-            None,
-            True,
-            False,
-        )
+        Binding.__init__(self, origin, None, None, True)  # (not super(): one per node)
 
     def compute(self, r: Lookup, chain: list[str]) -> RefTree | None:
         return None
@@ -126,8 +126,8 @@ class Fixed(Binding):
     __slots__ = ("ref",)
 
     def __init__(self, ref: RefTree, origin: Origin, names: list[str] | None = None) -> None:
-        self.origin, self.names, self.ref = origin, names, ref
-        self.computed, self.done, self._busy = ref, True, False
+        Binding.__init__(self, origin, names, ref, True)  # (not super(): one per node)
+        self.ref = ref
 
     def compute(self, r: Lookup, chain: list[str]) -> RefTree | None:
         return self.ref

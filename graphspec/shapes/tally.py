@@ -133,10 +133,10 @@ class Tally:
         nodes = self.nodes.get(graph)
         if nodes is None:
             nodes = self.nodes[graph] = {}
-            self.own[graph], self.uses[graph] = [], {}
+            self.own[graph], self.uses[graph], self.keys[graph] = [], {}, {}
         if type(fn) is Use:
             self.uses[graph][fn.key] = None
-            self.keys.setdefault(graph, {})[node.id] = fn.key
+            self.keys[graph][node.id] = fn.key
             if fn.key not in self.shared_counts:
                 self.shared_counts[fn.key] = self.count(node, given)
             nodes[node.id] = self.shared_counts[fn.key]
@@ -161,42 +161,38 @@ class Tally:
         found = SHARED[type(entry)](self, fn.key, entry, given, node)
         return found.frozen() if frozen(entry) else found
 
-    def reached(self, graph: str) -> dict[str, tuple[Count | None, bool]]:
-        """What graph `graph` holds, through its sub-models, each owner once — its own new
-        layers as one owner (`new:GRAPH`), each shared callable (`shared:KEY`) — with whether
-        some path to it freezes it: a callable is one Keras object, so `trainable: false` on a
+    def reached(self, graph: str) -> Reached:
+        """What graph `graph` holds, through its sub-models, each owner once, with whether some
+        path to it freezes it: a callable is one Keras object, so `trainable: false` on a
         sub-model freezes its layers wherever else they are called too."""
-        found: dict[str, tuple[Count | None, bool]] = {}
+        found: Reached = {}
         self._reach(graph, False, found)
         return found
 
-    def _reach(
-        self, graph: str, frozen_: bool, found: dict[str, tuple[Count | None, bool]]
-    ) -> None:
-        _merge(found, f"new:{graph}", _sum(self.own.get(graph, [])), frozen_)
+    def _reach(self, graph: str, frozen_: bool, found: Reached) -> None:
+        _merge(found, ("new", graph), _sum(self.own.get(graph, [])), frozen_)
         for key in self.uses.get(graph, {}):
             entry = self.program.shared.get(key)
             if isinstance(entry, SubGraphIR):
                 inner = frozen_ or frozen(entry)
-                _merge(found, f"sub:{key}", None, inner)  # (no count of its own: for freezing)
+                _merge(found, ("sub", key), None, inner)
                 self._reach(key, inner, found)
             else:
-                _merge(found, f"shared:{key}", self.shared_counts.get(key), frozen_)
+                _merge(found, ("shared", key), self.shared_counts.get(key), frozen_)
 
     def total(self, graph: str) -> Count | None:
-        found = self.reached(graph).items()
-        return _sum([_cold(c, f) for owner, (c, f) in found if not owner.startswith("sub:")])
+        return _total(self.reached(graph))
 
     def params(self) -> Params:
         found = self.reached("")
         # the keys of the shared callables (sub-models too) frozen on some path:
-        cold = {o.split(":", 1)[1] for o, (_, f) in found.items() if f and o[:4] != "new:"}
+        cold = {key for (kind, key), (_, f) in found.items() if f and kind != "new"}
         nodes = self.nodes  # (as counted, where nothing is frozen on a path: most models)
         if cold:
             nodes = {g: self._frozen(g, counts, cold) for g, counts in nodes.items()}
         shared = {k: _cold(c, k in cold) for k, c in self.shared_counts.items()}
         inner = {k: v for k, v in nodes.items() if k}
-        return Params(nodes.get("", {}), shared, self.total(""), inner)
+        return Params(nodes.get("", {}), shared, _total(found), inner)
 
     def _frozen(
         self, graph: str, counts: dict[str, Count | None], cold: set[str]
@@ -207,11 +203,20 @@ class Tally:
         return {nid: _cold(c, graph in cold or keys.get(nid) in cold) for nid, c in counts.items()}
 
 
-def _merge(
-    found: dict[str, tuple[Count | None, bool]], owner: str, count: Count | None, frozen_: bool
-) -> None:
+Reached = dict[tuple[str, str], tuple[Count | None, bool]]
+"""Owner → (its count, whether some path to it freezes it). An owner is ("new", GRAPH): a
+graph's own new layers and ops, "" the top; ("shared", KEY): a shared callable; ("sub", KEY):
+a sub-model, no count of its own (what it holds is counted by its own owners)."""
+
+
+def _merge(found: Reached, owner: tuple[str, str], count: Count | None, frozen_: bool) -> None:
     seen = found.get(owner)
     found[owner] = (count, frozen_ or (seen is not None and seen[1]))
+
+
+def _total(found: Reached) -> Count | None:
+    """What the owners hold, each frozen where some path freezes it; None when one is unknown."""
+    return _sum([_cold(c, f) for (kind, _), (c, f) in found.items() if kind != "sub"])
 
 
 def _cold(count: Count | None, frozen_: bool) -> Count | None:

@@ -312,10 +312,7 @@ def select(shapes: dict[str, ShapeTree], ref: Ref) -> ShapeTree:
 
 def count_calls(program: Program) -> Counter[str]:
     """How many nodes call each shared callable, in every graph of the program."""
-    graphs = [
-        program.graph,
-        *(s.graph for s in program.shared.values() if isinstance(s, SubGraphIR)),
-    ]
+    graphs = program.graphs()
     return Counter(n.callable.key for g in graphs for n in g.nodes if isinstance(n.callable, Use))
 
 
