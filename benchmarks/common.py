@@ -39,11 +39,12 @@ def error_row(case: str, what: str, e: Exception) -> Row:
 
 
 def validate_runs(
-    path: Path, reps: int, parse: bool, expanded: Path | None = None
+    path: Path, reps: int, parse: bool, expanded: Path | None = None, turn: int = 0
 ) -> dict[str, list[float]]:
-    """validate (and the event parse) of one file in `reps` fresh children, alternating order."""
+    """validate (and the event parse) of one file in `reps` fresh children, alternating which
+    goes first (`turn`: the repetition of the caller's this is, for one run each)."""
     out: dict[str, list[float]] = {"validate": [], "parse": []}
-    for r in range(reps):
+    for r in range(turn, turn + reps):
         res = probe(
             "validate",
             path=str(path),

@@ -15,11 +15,12 @@ def order(program: Program) -> Program:
     warnings: list[Diagnostic] = []
     graphs = program.graphs()
     for graph in graphs:
-        ordered, cycles, depth = with_depth(graph)
+        ordered, cycles, depth, all_needed = with_depth(graph)
         errors += cycles
         if not cycles:  # a callable order: what no output needs is one sweep back over it
             graph.nodes = ordered
-        warnings += unused(graph, ordered=not cycles)
+        if not all_needed:  # (most graphs are: the one pass found it, and no sweep is needed)
+            warnings += unused(graph, ordered=not cycles)
         graph.nodes, graph.depth = ordered, depth
     warnings = sorted_diagnostics([*warnings, *shared_uses(program, graphs)])
     if errors:

@@ -3,11 +3,24 @@
 from __future__ import annotations
 
 import heapq
-from typing import cast
+from typing import NamedTuple
 
 from graphspec.diagnostics import Diagnostic, codes
 from graphspec.ir import GraphIR, NodeIR, Ref
 from graphspec.resolve.unchecked import UNRESOLVED
+
+
+class Sorted(NamedTuple):
+    """A graph's nodes in a callable order, its cycles, and what the one pass found on the way
+    (where it could: the nodes as written were in a callable order)."""
+
+    nodes: list[NodeIR]
+    cycles: list[Diagnostic]
+    depth: int | None
+    """The graph's longest chain of calls (order.depth), None when not known."""
+    all_needed: bool
+    """Every input and node is read by a node after it or is an output, so that some output
+    needs each (False: some are not, or not known)."""
 
 
 def topological(graph: GraphIR) -> tuple[list[NodeIR], list[Diagnostic]]:
@@ -15,17 +28,17 @@ def topological(graph: GraphIR) -> tuple[list[NodeIR], list[Diagnostic]]:
 
     Returns the ordered nodes and, when the graph has cycles, one diagnostic per cycle found.
     """
-    ordered, cycles, _ = with_depth(graph)
-    return ordered, cycles
+    found = with_depth(graph)
+    return found.nodes, found.cycles
 
 
-def with_depth(graph: GraphIR) -> tuple[list[NodeIR], list[Diagnostic], int | None]:
-    """`topological`, and the graph's depth where the one pass found it (None: not known)."""
-    depth = _written_in_order(graph)
-    if depth is not None:
-        return list(graph.nodes), [], depth
+def with_depth(graph: GraphIR) -> Sorted:
+    """`topological`, with what the one pass found where the nodes are written in order."""
+    one_pass = _written_in_order(graph)
+    if one_pass is not None:
+        return Sorted(list(graph.nodes), [], *one_pass)
     ordered, cycles = kahn(graph)
-    return ordered, cycles, None
+    return Sorted(ordered, cycles, None, False)
 
 
 def kahn(graph: GraphIR) -> tuple[list[NodeIR], list[Diagnostic]]:
@@ -53,28 +66,47 @@ def kahn(graph: GraphIR) -> tuple[list[NodeIR], list[Diagnostic]]:
     return ordered, _cycles(graph, {nid for nid, w in waiting.items() if w > 0})
 
 
-def _written_in_order(graph: GraphIR) -> int | None:
+def _written_in_order(graph: GraphIR) -> tuple[int, bool] | None:
     """Whether every node comes after the nodes it reads, in declaration order (as most specs
     are written): then that order is the one Kahn's algorithm would give, in one pass, and
-    this returns the graph's depth (its longest chain of calls: order.depth); else None."""
-    seen = dict.fromkeys((i.id for i in graph.inputs), 0)  # and the nodes so far: their depth
-    seen[UNRESOLVED.target] = 0
-    last, deepest = -1, 0
+    this returns the graph's depth (its longest chain of calls: order.depth) and whether
+    every input and node is read (Sorted.all_needed); else None."""
+    # each input's and node's depth + 1 so far, negated once something reads it (in place:
+    # no set of what was read)
+    seen = dict.fromkeys((i.id for i in graph.inputs), 1)
+    seen[UNRESOLVED.target] = -1
+    last, deepest = -1, 1
     for n in graph.nodes:
         if n.order <= last:
             return None
-        if type(n.inputs) is Ref:  # one input (most nodes)
-            here = seen.get(n.inputs.target)
+        if type(n.inputs) is Ref:  # one input (most nodes): _read, inline
+            here = seen.get(target := n.inputs.target, 0)
+            if here > 0:
+                seen[target] = -here
+            else:
+                here = -here
         else:
-            reads = [seen.get(r.target) for r in n.references()]
-            here = None if None in reads else max(cast(list[int], reads), default=0)
-        if here is None:
+            reads = [_read(seen, r.target) for r in n.references()]
+            here = 0 if 0 in reads else max(reads, default=1)
+        if not here:
             return None
         seen[n.id] = here = here + 1
         if here > deepest:
             deepest = here
         last = n.order
-    return deepest
+    for o in graph.outputs:
+        if o.ref.target in seen:
+            _read(seen, o.ref.target)
+    return deepest - 1, all(v < 0 for v in seen.values())
+
+
+def _read(seen: dict[str, int], target: str) -> int:
+    """The depth + 1 of what `target` names, marked read; 0 when it names nothing yet."""
+    here = seen.get(target, 0)
+    if here > 0:
+        seen[target] = -here
+        return here
+    return -here
 
 
 def _cycles(graph: GraphIR, stuck: set[str]) -> list[Diagnostic]:

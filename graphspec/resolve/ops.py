@@ -178,8 +178,11 @@ def keyword(
 def name_outputs(nodes: list[NodeIR], outputs: list[OutputIR]) -> None:
     """An op node that is an output of its graph under its own id gets an Identity layer of
     that name (as every output whose producer has another name): its operation is `ID_op`."""
-    by_id = {n.id: n for n in nodes}
-    for o in outputs:
-        node = by_id.get(o.ref.target)
-        if node is not None and isinstance(node.callable, OpIR) and o.ref.target == o.id:
-            node.callable.keras_name = f"{o.id}_op"
+    wanted = {o.id for o in outputs if o.ref.target == o.id}
+    for node in reversed(nodes):  # outputs are mostly last: the walk stops when all are met
+        if not wanted:
+            return
+        if node.id in wanted:  # the last node of an id is the one an output reads
+            wanted.discard(node.id)
+            if isinstance(node.callable, OpIR):
+                node.callable.keras_name = f"{node.id}_op"

@@ -63,16 +63,17 @@ def _values(shape: ShapeTree) -> int:
 def too_large(program: Program, shapes: dict[str, ShapeTree]) -> Diagnostic | None:
     """GS505 at the first input, else the first node in build order, of the top graph whose
     tensor holds more than MAX_TENSOR_VALUES values per example; None when none does."""
+    distinct = {id(shape): shape for shape in shapes.values()}  # nodes alike share shapes
+    sizes = {key: _values(shape) for key, shape in distinct.items()}
+    if all(values <= MAX_TENSOR_VALUES for values in sizes.values()):
+        return None  # (most models: no walk of the nodes, only of their distinct shapes)
     graph = program.graph
-    sizes: dict[int, int] = {}  # values by the shape's id: nodes alike share their shapes
     tensors: list[tuple[str, list[InputIR] | list[NodeIR]]]
     tensors = [("input", graph.inputs), ("output", graph.nodes)]
     for what, items in tensors:
         for item in items:
             shape = shapes.get(item.id)
-            values = sizes.get(id(shape))
-            if values is None:
-                values = sizes[id(shape)] = _values(shape)
+            values = sizes.get(id(shape), 0)  # (absent: an entry set aside by an error)
             if values > MAX_TENSOR_VALUES:
                 return _too_large(item.origin, what, shape, values)
     return None

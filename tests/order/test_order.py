@@ -145,7 +145,7 @@ def _graphs(draw: st.DrawFn) -> GraphIR:
     """Graphs of up to 12 nodes, each reading up to 3 of any nodes (before or after it, itself
     too: cycles included), the input, a reference that did not resolve or an id of no node
     (one read alone is sometimes a bare reference, as most nodes' are), listed in declaration
-    order or shuffled; outputs are any of them."""
+    order or shuffled; outputs are any of them, or the id of no node."""
     size = draw(st.integers(0, 12))
     names = [f"n{i}" for i in range(size)]
     origin = Origin(Document("<t>", "", None), ())
@@ -159,7 +159,7 @@ def _graphs(draw: st.DrawFn) -> GraphIR:
     if draw(st.booleans()):
         nodes = draw(st.permutations(nodes))
     x = InputIR("x", (4,), "float32", None, False, origin)
-    outs = draw(st.lists(st.sampled_from([*names, "x"]), max_size=3))
+    outs = draw(st.lists(st.sampled_from([*names, "x", "y"]), max_size=3))
     return GraphIR("g", [x], nodes, [OutputIR(o, Ref(o), None, None, [], origin) for o in outs])
 
 
@@ -177,7 +177,7 @@ def test_one_pass_order_is_kahns(graph: GraphIR) -> None:
 def test_one_pass_depth_is_the_longest_chain(graph: GraphIR) -> None:
     """Where the one pass keeps the written order, the depth it finds is the longest chain of
     calls from an input, counted on Kahn's order (what order.depth.too_deep walks)."""
-    *_, depth = with_depth(graph)
+    depth = with_depth(graph).depth
     if depth is None:
         return
     longest: dict[str, int] = {"x": 0}
@@ -196,3 +196,15 @@ def test_unused_in_one_sweep_is_the_search(graph: GraphIR) -> None:
         return
     swept = [(d.id, d.code) for d in unused(replace(graph, nodes=ordered), ordered=True)]
     assert sorted(swept, key=str) == sorted(searched, key=str)
+
+
+@given(_graphs())
+def test_one_pass_finds_when_all_is_needed(graph: GraphIR) -> None:
+    """Where the one pass keeps the written order, it says that every input and node is
+    needed exactly when the search from the outputs finds nothing unused (then order() skips
+    the sweep)."""
+    found = with_depth(graph)
+    if found.depth is None:
+        assert not found.all_needed
+        return
+    assert found.all_needed == (not unused(graph))
