@@ -129,10 +129,13 @@ def _run(
         program, errors = resolve_all(spec, doc, options, left)
     except SpecError as e:  # a cap passed: refused at once
         raise SpecError(sorted_diagnostics([*early, *e.diagnostics])) from e
-    cycles, warnings = _ordered(program)
+    # warnings and notes only for a clean spec: else they may be artefacts of its errors
+    # (then `found` holds an error too: one about a value a loading problem replaced is left
+    # out, but that problem is in `early`)
+    clean = not early and not errors
+    cycles, warnings = _ordered(program, warn=clean)
     cycles += deep_graphs(program)
     inferred = infer(program)
-    clean = not early and not errors  # else warnings and notes may be artefacts of them
     shapes = [d for d in inferred.diagnostics if d.severity == "error"]
     shapes += backend_rules.problems(program, backend)
     budget = over_budget(program, inferred.params, max_params)
@@ -142,7 +145,7 @@ def _run(
     found = [*early, *(d for d in [*errors, *cycles, *shapes] if not doc.spoils(d))]
     warnings += [d for d in inferred.diagnostics if d.severity != "error"]
     warnings += backend_numerics.warnings(program, inferred.shapes, backend)
-    return _Run(spec, program, inferred, found, warnings if clean or not found else [])
+    return _Run(spec, program, inferred, found, warnings if clean else [])
 
 
 def _check(
@@ -197,10 +200,11 @@ def _options(
     )
 
 
-def _ordered(program: Program) -> tuple[list[Diagnostic], list[Diagnostic]]:
-    """Order the program in place: (cycles, warnings); what is in no cycle is still ordered."""
+def _ordered(program: Program, warn: bool) -> tuple[list[Diagnostic], list[Diagnostic]]:
+    """Order the program in place: (cycles, warnings, when `warn`); what is in no cycle is
+    still ordered."""
     try:
-        order(program)
+        order(program, warn)
     except SpecError as e:
         return e.errors, [d for d in e.diagnostics if d.severity != "error"]
     warnings, program.warnings = program.warnings, []

@@ -8,9 +8,10 @@ from graphspec.order.topological import with_depth
 from graphspec.order.unused import shared_uses, unused
 
 
-def order(program: Program) -> Program:
+def order(program: Program, warn: bool = True) -> Program:
     """Sort every graph of the program in place (with its depth, where one pass finds it:
-    GraphIR.depth); SpecError on cycles; collect warnings."""
+    GraphIR.depth); SpecError on cycles; collect warnings (not looked for without `warn`:
+    a caller that would drop them, as checking a spec with errors does)."""
     errors: list[Diagnostic] = []
     warnings: list[Diagnostic] = []
     graphs = program.graphs()
@@ -19,10 +20,11 @@ def order(program: Program) -> Program:
         errors += cycles
         if not cycles:  # a callable order: what no output needs is one sweep back over it
             graph.nodes = ordered
-        if not all_needed:  # (most graphs are: the one pass found it, and no sweep is needed)
+        if warn and not all_needed:  # (most graphs are: the one pass found it, no sweep)
             warnings += unused(graph, ordered=not cycles)
         graph.nodes, graph.depth = ordered, depth
-    warnings = sorted_diagnostics([*warnings, *shared_uses(program, graphs)])
+    if warn:
+        warnings = sorted_diagnostics([*warnings, *shared_uses(program, graphs)])
     if errors:
         raise SpecError([*errors, *warnings])
     program.warnings += warnings

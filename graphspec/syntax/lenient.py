@@ -177,10 +177,13 @@ class _Pruner:
         return self.section(base, "outputs")
 
 
-def error_paths(e: ValidationError, data: Any) -> list[SpecPath]:
-    """Where each of pydantic's errors is in the data (a missing key: the path it would have)."""
+def error_paths(
+    e: ValidationError, data: Any, found: list[pydantic_errors.Located] | None = None
+) -> list[SpecPath]:
+    """Where each of pydantic's errors is in the data (a missing key: the path it would have);
+    `found`: `pydantic_errors.located(e, data)`, where the caller has it already."""
     out = []
-    for err, path, _ in pydantic_errors.located(e, data):
+    for err, path, _ in pydantic_errors.located(e, data) if found is None else found:
         if err["type"] == "missing" and err["loc"]:
             path = (*path, err["loc"][-1])
         out.append(path)
@@ -188,18 +191,24 @@ def error_paths(e: ValidationError, data: Any) -> list[SpecPath]:
 
 
 def prune(
-    data: dict[str, Any], first: ValidationError, validate: Callable[[Any], Any], rounds: int = 3
+    data: dict[str, Any],
+    first: ValidationError,
+    validate: Callable[[Any], Any],
+    rounds: int = 3,
+    found: list[pydantic_errors.Located] | None = None,
 ) -> tuple[Any, LeftOut, set[str]] | None:
     """Leave out what fails until `validate` passes: (its result, what was left out, the
-    required top-level sections given stand-ins); None when that cannot be done."""
+    required top-level sections given stand-ins); None when that cannot be done. `found`:
+    `pydantic_errors.located(first, data)`, where the caller has it already."""
     values = _Data(data)
     left = LeftOut()
     pruner = _Pruner(values, left)
     error = first
     for _ in range(rounds):
-        for path in error_paths(error, values.root):
+        for path in error_paths(error, values.root, found):
             if not pruner.prune(path):
                 return None
+        found = None  # (the next round's error is on the data as pruned)
         try:
             return validate(values.root), left, pruner.stand_ins
         except ValidationError as e:

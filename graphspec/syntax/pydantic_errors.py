@@ -229,7 +229,11 @@ def _id_of(path: SpecPath) -> str | None:
     return found
 
 
-def located(e: ValidationError, data: Any) -> list[tuple[ErrorDetails, SpecPath, bool]]:
+Located = tuple[ErrorDetails, SpecPath, bool]
+"""A pydantic error, its path into the data, and whether it is about a key (`located`)."""
+
+
+def located(e: ValidationError, data: Any) -> list[Located]:
     """Each error with its path into the data and whether it is about a key; the errors of
     union branches that do not fit the data are left out, unless no branch fits there."""
     at = [(err, *_key_loc(err)) for err in map(dict, e.errors())]
@@ -256,17 +260,19 @@ def pydantic_diagnostics(
     base: SpecPath = (),
     data: Any = None,
     label: bool = True,
+    found: list[Located] | None = None,
 ) -> list[Diagnostic]:
     """Diagnostics for a pydantic error on `data`, the value found at `base` in `doc`;
     `top` is the model validated (`graph` the model of a sub-model's graph); `label`
-    starts each message with the id it concerns (callers that know more say it)."""
+    starts each message with the id it concerns (callers that know more say it); `found`:
+    `located(e, data)`, where the caller has it already."""
     if data is None:
         data = doc.data
         for part in base:
             data = data[part]
     out: list[tuple[Diagnostic, bool]] = []
     seen: set[tuple[SpecPath, str]] = set()
-    for err, rel, about_key in located(e, data):
+    for err, rel, about_key in located(e, data) if found is None else found:
         path = (*base, *rel)
         owner = None if about_key else _id_of(path)
         labelled = label and owner is not None
@@ -298,4 +304,4 @@ def _drop_union_noise(diags: list[tuple[Diagnostic, bool]]) -> list[Diagnostic]:
     return out
 
 
-__all__ = ["NAMESPACES", "owner_model", "pydantic_diagnostics", "translate"]
+__all__ = ["NAMESPACES", "Located", "located", "owner_model", "pydantic_diagnostics", "translate"]

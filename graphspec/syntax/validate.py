@@ -22,9 +22,11 @@ def schema_diagnostics(
     data: Any = None,
     label: bool = True,
     model: type[BaseModel] = Spec,
+    found: list[pydantic_errors.Located] | None = None,
 ) -> list[Diagnostic]:
-    """Diagnostics for pydantic's errors on `data` (the value at `base` in `doc`)."""
-    return pydantic_errors.pydantic_diagnostics(doc, e, model, Graph, base, data, label)
+    """Diagnostics for pydantic's errors on `data` (the value at `base` in `doc`); `found`:
+    the errors located (pydantic_errors.located), where the caller has them already."""
+    return pydantic_errors.pydantic_diagnostics(doc, e, model, Graph, base, data, label, found)
 
 
 def _not_a_mapping(doc: Document) -> SpecError:
@@ -54,16 +56,20 @@ def validate(doc: Document) -> Spec:
 def validate_leniently(doc: Document) -> tuple[Spec, list[Diagnostic], LeftOut]:
     """Validate; report every schema problem, and leave out what is invalid (a field of an
     entry, else the entry, else a section) so that the rest is validated and resolved too."""
+    if not isinstance(doc.data, dict):
+        raise _not_a_mapping(doc)
     try:
-        return validate(doc), [], LeftOut()
-    except SpecError as e:
-        if not isinstance(doc.data, dict) or not isinstance(e.__cause__, ValidationError):
-            raise
-        pruned = prune(doc.data, e.__cause__, Spec.model_validate)
+        spec = Spec.model_validate(doc.data)
+    except ValidationError as e:
+        found = pydantic_errors.located(e, doc.data)  # once, for the messages and the pruning
+        diagnostics = schema_diagnostics(doc, e, found=found)
+        pruned = prune(doc.data, e, Spec.model_validate, found=found)
         if pruned is None:
-            raise
+            raise SpecError(diagnostics) from e
         spec, left, stand_ins = pruned
         if stand_ins:  # the stand-ins of required sections go: nothing to resolve there
             spec = spec.model_copy(update={k: {} if k == "inputs" else [] for k in stand_ins})
         spec._document = doc
-        return spec, e.diagnostics, left
+        return spec, diagnostics, left
+    spec._document = doc
+    return spec, [], LeftOut()
