@@ -3,13 +3,14 @@ read again with the position of every key and value, and every problem collected
 
 from __future__ import annotations
 
+from collections.abc import Callable
 from typing import Any
 
 import yaml
 
 from graphspec.diagnostics import Code, Diagnostic, SpecPath, codes
 from graphspec.syntax.document import Pos
-from graphspec.syntax.reader import NO_TAG, STANDARD_TAGS, Events, run
+from graphspec.syntax.reader import NO_TAG, STANDARD_TAGS, Events, parser, run
 from graphspec.syntax.scalars import YAML_TAG as _Y
 from graphspec.syntax.scalars import OutOfRange, core_scalar, tagged_scalar
 
@@ -141,6 +142,61 @@ class Indexed:
             out[key] = self.value(nxt(), (*path, key))
         self.end = key_event
         return out
+
+
+class Positions:
+    """The positions `Indexed` finds, and only those (no value is built again), in a text that
+    was read before without a problem and that has no anchor or alias (Events.plain): every
+    key is then a string, written as the parser gives it, and none is written twice."""
+
+    def __init__(self, get: Callable[[], Any]) -> None:
+        self.get = get
+        self.positions: dict[SpecPath, Pos] = {}
+        self.key_positions: dict[SpecPath, Pos] = {}
+
+    def value(self, event: Any, path: SpecPath) -> None:
+        if type(event) is _Scalar:
+            self.positions[path] = _pos(event.start_mark, event.end_mark)
+            return
+        start = event.start_mark
+        self.positions[path] = _NOWHERE  # in file order: the end is known after the items
+        last = self.sequence(path) if type(event) is _SeqStart else self.mapping(path)
+        self.positions[path] = _pos(start, last.end_mark)
+
+    def sequence(self, path: SpecPath) -> Any:
+        get, value, i = self.get, self.value, 0
+        while type(event := get()) is not _SeqEnd:
+            value(event, (*path, i))
+            i += 1
+        return event
+
+    def mapping(self, path: SpecPath) -> Any:
+        get, value, keys, positions = self.get, self.value, self.key_positions, self.positions
+        while type(key := get()) is not _MapEnd:
+            here = (*path, key.value)
+            keys[here] = _pos(key.start_mark, key.end_mark)
+            if type(event := get()) is _Scalar:  # (most values: `value`, inline)
+                positions[here] = _pos(event.start_mark, event.end_mark)
+            else:
+                value(event, here)
+        return key
+
+
+_NOWHERE = Pos(0, 0)
+
+
+def plain_positions(text: str) -> Positions:
+    """The positions of every value and key of `text` (read before without a problem, with
+    no anchor or alias: see Positions)."""
+    events = parser(text)
+    try:
+        found = Positions(events.get_event)
+        found.get()  # the stream's start
+        if type(found.get()) is not yaml.StreamEndEvent:  # the document's start
+            found.value(found.get(), ())
+        return found
+    finally:
+        events.dispose()
 
 
 def read_indexed(text: str, file: str) -> tuple[Any, Indexed]:

@@ -15,7 +15,7 @@ from graphspec.diagnostics import Diagnostic, Inclusion, LoadError, SpecPath, co
 from graphspec.diagnostics.text import position
 from graphspec.files import display_path
 from graphspec.syntax.document import Document, Pos
-from graphspec.syntax.indexed import read_indexed
+from graphspec.syntax.indexed import Indexed, Positions, plain_positions, read_indexed
 from graphspec.syntax.lenient import entry_of
 from graphspec.syntax.reader import CapExceeded, Retry, check_bounds, read
 
@@ -40,8 +40,12 @@ def _index(text: str, file: str) -> Callable[[], tuple[dict[SpecPath, Pos], dict
     def index() -> tuple[dict[SpecPath, Pos], dict[SpecPath, Pos]]:
         if not made:
             with paused_gc():
-                _, builder = read_indexed(text, file)
-            made.append((builder.positions, builder.key_positions))
+                found: Indexed | Positions
+                if "&" in text or "*" in text:  # maybe an anchor or alias: read it all again
+                    _, found = read_indexed(text, file)
+                else:
+                    found = plain_positions(text)
+            made.append((found.positions, found.key_positions))
         return made[0]
 
     return index

@@ -29,6 +29,11 @@ except ImportError:  # pragma: no cover - PyYAML built without libyaml
             _PyParser.__init__(self)
 
 
+def parser(text: str) -> Any:
+    """libyaml's event parser of `text` (PyYAML's own, where it was built without libyaml)."""
+    return Parser(text)
+
+
 _Scalar, _Alias = yaml.ScalarEvent, yaml.AliasEvent
 _SeqStart, _MapStart = yaml.SequenceStartEvent, yaml.MappingStartEvent
 _SeqEnd, _MapEnd = yaml.SequenceEndEvent, yaml.MappingEndEvent
