@@ -121,6 +121,8 @@ def fit_settings(
 ) -> None:
     """Check every callback of `fit:`; each problem is reported at its own key."""
     known = [c for c in callbacks_of(spec) if _known(ctx, doc, c)]
+    if not known:
+        return  # (most specs: no need for the names the model logs)
     logged = logged_names(outputs, compiled)
     choices = None if logged is None else monitorable(logged, known)
     for c in known:

@@ -13,15 +13,18 @@ from graphspec.resolve.scope import Body
 from graphspec.resolve.unchecked import INVALID
 from graphspec.syntax.schema import ID_RE, Graph, OutputOptions
 
+_NO_OPTIONS = OutputOptions()
+"""The options of an output written without any (frozen: one for all of them)."""
+
 
 def entries(graph: Graph, base: SpecPath) -> Iterator[tuple[SpecPath, str, OutputOptions]]:
     """(where, id, options) of each output as written, in order (a list may repeat an id)."""
     if isinstance(graph.outputs, list):
         for i, oid in enumerate(graph.outputs):
-            yield (*base, "outputs", i), oid, OutputOptions()
+            yield (*base, "outputs", i), oid, _NO_OPTIONS
     else:
         for oid, options in graph.outputs.items():
-            yield (*base, "outputs", oid), oid, options or OutputOptions()
+            yield (*base, "outputs", oid), oid, options or _NO_OPTIONS
 
 
 def written(data: Any) -> list[str] | None:
