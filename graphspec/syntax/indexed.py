@@ -1,5 +1,6 @@
 """Stage 1, load, when a value has a problem (or a diagnostic needs a position): the values
-read again with the position of every key and value, and every problem collected."""
+read again with the position of every key and value, and every problem collected; or, for a
+text read before without a problem, the positions alone."""
 
 from __future__ import annotations
 
@@ -144,6 +145,10 @@ class Indexed:
         return out
 
 
+_NOWHERE = Pos(0, 0)
+"""A collection's place until its end is read (the positions are kept in file order)."""
+
+
 class Positions:
     """The positions `Indexed` finds, and only those (no value is built again), in a text that
     was read before without a problem and that has no anchor or alias (Events.plain): every
@@ -180,9 +185,6 @@ class Positions:
             else:
                 value(event, here)
         return key
-
-
-_NOWHERE = Pos(0, 0)
 
 
 def plain_positions(text: str) -> Positions:
