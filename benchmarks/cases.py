@@ -7,7 +7,7 @@ from collections.abc import Callable
 from pathlib import Path
 
 from benchmarks import generate, scaling
-from benchmarks.common import Case, Config, error_row, validate_runs
+from benchmarks.common import Case, Config, error_row, interleaved
 from benchmarks.measure import ROOT, ChildFailed, median, probe, python, run
 from benchmarks.report import Row
 
@@ -100,7 +100,7 @@ def per_node(shape: str) -> Callable[[Config], list[Row]]:
         files = {n: _per_node_files(cfg, shape, n) for n in sizes}
         cfg.progress(f"pernode/{shape}")
         try:
-            t = _interleaved(files, cfg.reps(3))
+            t = interleaved(files, cfg.reps(3), parse=True)
         except ChildFailed as e:
             return [error_row(f"pernode/{shape}", "validate", e)]
         rows = [row for n in sizes for row in _per_node_rows(shape, n, t[n], files[n][1])]
@@ -140,22 +140,6 @@ def _per_node_files(cfg: Config, shape: str, n: int) -> tuple[Path, Path | None]
     flat = generate.EXPANDED.get(shape)
     expanded = generate.write(cfg.work, f"{shape}_{n}_expanded.yaml", flat(n)) if flat else None
     return path, expanded
-
-
-def _interleaved(
-    files: dict[int, tuple[Path, Path | None]], reps: int
-) -> dict[int, dict[str, list[float]]]:
-    """validate and the event parse of every size, the sizes in turn in each repetition (in
-    the other direction every other one), so that a drift of the machine's speed over the
-    minutes a case takes moves every size alike, and the growth ratio is measured side by
-    side as the other ratios are."""
-    t: dict[int, dict[str, list[float]]] = {n: {} for n in files}
-    for r in range(reps):
-        for n in list(files) if r % 2 == 0 else list(reversed(files)):
-            path, expanded = files[n]
-            for key, v in validate_runs(path, 1, parse=True, expanded=expanded, turn=r).items():
-                t[n].setdefault(key, []).extend(v)
-    return t
 
 
 def _per_node_rows(

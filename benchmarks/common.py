@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from collections.abc import Callable
+from collections.abc import Callable, Mapping
 from dataclasses import dataclass, field
 from pathlib import Path
 
@@ -62,3 +62,20 @@ def validate_runs(
         out.setdefault("rss", []).append(res["max_rss_mb"])
         out.setdefault("lines", []).append(res["lines"])
     return out
+
+
+def interleaved(
+    files: Mapping[int, tuple[Path, Path | None]], reps: int, parse: bool
+) -> dict[int, dict[str, list[float]]]:
+    """validate_runs of every file (by size: the file, and the same nodes written out or
+    None), the sizes in turn in each repetition (in the other direction every other one), so
+    that a drift of the machine's speed over the minutes a case takes moves every size alike
+    and a ratio between sizes is measured side by side."""
+    t: dict[int, dict[str, list[float]]] = {n: {} for n in files}
+    sizes = list(files)
+    for r in range(reps):
+        for n in sizes if r % 2 == 0 else sizes[::-1]:
+            path, expanded = files[n]
+            for key, v in validate_runs(path, 1, parse, expanded, turn=r).items():
+                t[n].setdefault(key, []).extend(v)
+    return t

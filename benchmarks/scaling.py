@@ -7,7 +7,7 @@ from dataclasses import dataclass
 from pathlib import Path
 
 from benchmarks import generate
-from benchmarks.common import Config, error_row, validate_runs
+from benchmarks.common import Config, error_row, interleaved
 from benchmarks.measure import ChildFailed, median
 from benchmarks.report import Row
 
@@ -83,15 +83,10 @@ def scaling(s: Scaling) -> Callable[[Config], list[Row]]:
     def measure(cfg: Config) -> list[Row]:
         n = max(1, s.n // 10) if cfg.quick else s.n
         case = f"scaling/{s.name}"
-        paths = {k: s.write(cfg.work, k) for k in (n, 4 * n)}
+        files = {k: (s.write(cfg.work, k), None) for k in (n, 4 * n)}
         cfg.progress(case)
-        t: dict[int, dict[str, list[float]]] = {n: {}, 4 * n: {}}
         try:
-            for r in range(cfg.reps(3)):
-                for k in (n, 4 * n) if r % 2 == 0 else (4 * n, n):
-                    one = validate_runs(paths[k], 1, parse=False)
-                    for key, v in one.items():
-                        t[k].setdefault(key, []).extend(v)
+            t = interleaved(files, cfg.reps(3), parse=False)
         except ChildFailed as e:
             return [error_row(case, s.what, e)]
         a, b = median(t[n]["validate"]), median(t[4 * n]["validate"])
