@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from collections import Counter
 from dataclasses import dataclass, field, replace
 from typing import Any, TypeVar, cast
 
@@ -262,3 +263,9 @@ class Program:
     def graphs(self) -> list[GraphIR]:
         """The top graph, then each sub-model's (`graph:` and `spec:` shared entries)."""
         return [self.graph, *(s.graph for s in self.shared.values() if isinstance(s, SubGraphIR))]
+
+    def shared_calls(self) -> Counter[str]:
+        """How many nodes call each shared callable (by key), in every graph of the program."""
+        return Counter(
+            n.callable.key for g in self.graphs() for n in g.nodes if isinstance(n.callable, Use)
+        )

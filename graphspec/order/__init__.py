@@ -24,7 +24,7 @@ def order(program: Program, warn: bool = True) -> Program:
             warnings += unused(graph, ordered=not cycles)
         graph.nodes, graph.depth = ordered, depth
     if warn:
-        warnings = sorted_diagnostics([*warnings, *shared_uses(program, graphs)])
+        warnings = sorted_diagnostics([*warnings, *shared_uses(program)])
     if errors:
         raise SpecError([*errors, *warnings])
     program.warnings += warnings

@@ -2,10 +2,8 @@
 
 from __future__ import annotations
 
-from collections import Counter
-
 from graphspec.diagnostics import BlockUse, Diagnostic, codes
-from graphspec.ir import GraphIR, LayerIR, Program, Ref, Use
+from graphspec.ir import GraphIR, LayerIR, Program, Ref
 
 
 def _needed(graph: GraphIR, ordered: bool) -> set[str]:
@@ -63,11 +61,11 @@ def unused(graph: GraphIR, ordered: bool = False) -> list[Diagnostic]:
     return out
 
 
-def shared_uses(program: Program, graphs: list[GraphIR]) -> list[Diagnostic]:
+def shared_uses(program: Program) -> list[Diagnostic]:
     """Warnings for shared entries no node calls, and shared layers only one node calls."""
     if not program.shared:
         return []  # (most specs: no need to walk the nodes)
-    calls = Counter(n.callable.key for g in graphs for n in g.nodes if isinstance(n.callable, Use))
+    calls = program.shared_calls()
     out = []
     for key, entry in program.shared.items():
         if calls[key] == 0:

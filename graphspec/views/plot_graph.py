@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-from collections import Counter
 from dataclasses import dataclass, field
 from typing import Any
 
@@ -121,7 +120,7 @@ class Drawer:
         self.inferred = inferred
         self.drawing = Drawing(program.graph.name)
         self.calls: dict[str, int] = {}
-        self.total_calls = count_calls(program)
+        self.total_calls = program.shared_calls()
         self.submodels: dict[str, tuple[dict[str, str], list[str]]] = {}
 
     def draw(self) -> Drawing:
@@ -308,12 +307,6 @@ def select(shapes: dict[str, ShapeTree], ref: Ref) -> ShapeTree:
     if ref.index is None or not isinstance(value, list):
         return value
     return value[ref.index] if ref.index < len(value) else None
-
-
-def count_calls(program: Program) -> Counter[str]:
-    """How many nodes call each shared callable, in every graph of the program."""
-    graphs = program.graphs()
-    return Counter(n.callable.key for g in graphs for n in g.nodes if isinstance(n.callable, Use))
 
 
 def block_cluster(drawing: Drawing, origin: Origin, scope: Scope) -> str | None:
