@@ -17,7 +17,7 @@ from graphspec.files import display_path
 from graphspec.syntax.document import Document, Pos
 from graphspec.syntax.indexed import Indexed, Positions, plain_positions, read_indexed
 from graphspec.syntax.lenient import entry_of
-from graphspec.syntax.reader import CapExceeded, Retry, check_bounds, read
+from graphspec.syntax.reader import CapExceeded, Retry, check_bounds, plain, read
 
 _MAY_ALIAS = re.compile(r"(?:\A|[\s\[{,:?-])\*")
 """Where an alias may be written (a superset: `2 * x` in a string matches too)."""
@@ -41,10 +41,10 @@ def _index(text: str, file: str) -> Callable[[], tuple[dict[SpecPath, Pos], dict
         if not made:
             with paused_gc():
                 found: Indexed | Positions
-                if "&" in text or "*" in text:  # maybe an anchor or alias: read it all again
-                    _, found = read_indexed(text, file)
-                else:
+                if plain(text):
                     found = plain_positions(text)
+                else:  # maybe an anchor or alias: read it all again
+                    _, found = read_indexed(text, file)
             made.append((found.positions, found.key_positions))
         return made[0]
 

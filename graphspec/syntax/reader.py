@@ -29,6 +29,12 @@ except ImportError:  # pragma: no cover - PyYAML built without libyaml
             _PyParser.__init__(self)
 
 
+def plain(text: str) -> bool:
+    """Whether `text` surely has no anchor and no alias: neither can be written without `&`
+    or `*` (Events.plain; the positions of such a text: indexed.plain_positions)."""
+    return "&" not in text and "*" not in text
+
+
 def parser(text: str) -> Any:
     """libyaml's event parser of `text` (PyYAML's own, where it was built without libyaml)."""
     return Parser(text)
@@ -84,8 +90,8 @@ class Events:
         self.anchors: dict[str, list[Any]] = {}  # an anchor's events
         self.recording: list[tuple[str, list[Any], int]] = []  # open anchors: events, depth
         self.replay: list[Any] = []  # an alias's events to come, last first
-        self.plain = "&" not in text and "*" not in text
-        """No anchor and no alias can be written without these: `Plain` can read it."""
+        self.plain = plain(text)
+        """No anchor and no alias: `Plain` can read it."""
 
     def next(self) -> Any:
         """The next event; the caps counted as in `count` (inline: this runs per event)."""

@@ -315,7 +315,7 @@ def _plainly_read(path: Path) -> bool:
     from graphspec.syntax import reader
 
     text = path.read_bytes().decode("utf-8-sig")
-    return "&" not in text and "*" not in text and _outcome(reader.Plain, text)[0] == "values"
+    return reader.plain(text) and _outcome(reader.Plain, text)[0] == "values"
 
 
 _SPECS = [p for d in ("specs", "tests/data") for p in sorted((_ROOT / d).glob("**/*.yaml"))]
