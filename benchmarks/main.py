@@ -5,6 +5,7 @@ from __future__ import annotations
 import argparse
 import fnmatch
 import json
+import os
 import sys
 import tempfile
 import time
@@ -78,6 +79,10 @@ def main(argv: list[str] | None = None) -> int:
             return 2
     info = machine()
     info["source"] = str(measure.SOURCE[0])
+    written, modules = measure.write_bytecode(measure.SOURCE[0])
+    info["bytecode"] = f"written first for {written} of {modules} graphspec modules" + (
+        " (PYTHONDONTWRITEBYTECODE is set)" if os.environ.get("PYTHONDONTWRITEBYTECODE") else ""
+    )
     for k, v in info.items():
         print(f"{k + ':':12} {v}")
     before = loadavg()

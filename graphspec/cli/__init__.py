@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import contextlib
+import gc
 import sys
 from collections.abc import Sequence
 
@@ -48,7 +49,20 @@ def main(argv: Sequence[str] | None = None) -> int:
 
 
 def run() -> None:
-    sys.exit(main())
+    """The process: `graphspec` and `python -m graphspec` exit with main's status."""
+    status = main()
+    _before_exit()
+    sys.exit(status)
+
+
+def _before_exit() -> None:
+    """Freeze every object the cyclic GC tracks, as the process ends: the interpreter's
+    shutdown would otherwise walk each of them in its collections, to find cycles that the
+    exit frees anyway (after validate: 37,000 objects, 30 of 40 ms). Not where Keras was
+    imported: the finalizers of its objects, found by those collections, close files and
+    threads."""
+    if "keras" not in sys.modules:
+        gc.freeze()
 
 
 __all__ = ["EXIT_INVALID", "EXIT_OK", "EXIT_USAGE", "UsageError", "main", "run"]

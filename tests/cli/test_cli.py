@@ -4,11 +4,14 @@ from __future__ import annotations
 
 import subprocess
 import sys
+import types
+from importlib.metadata import entry_points
 from pathlib import Path
 
 import numpy as np
 import pytest
 
+from graphspec import cli
 from graphspec.cli import main
 from tests.conftest import ROOT, Write
 from tests.probe import cli_probe, imported_by
@@ -151,6 +154,27 @@ def test_python_dash_m_is_the_same_program() -> None:
         timeout=1800,
     )
     assert run.stdout.startswith("graphspec ")
+
+
+def test_the_process_freezes_the_gc_at_exit_unless_keras_is_imported(
+    monkeypatch: pytest.MonkeyPatch,
+) -> None:
+    frozen: list[bool] = []
+    monkeypatch.setattr(cli.gc, "freeze", lambda: frozen.append(True))
+    monkeypatch.setattr(cli, "main", lambda: 1)
+    monkeypatch.delitem(sys.modules, "keras", raising=False)
+    with pytest.raises(SystemExit) as exited:
+        cli.run()
+    assert (exited.value.code, frozen) == (1, [True])
+    monkeypatch.setitem(sys.modules, "keras", types.ModuleType("keras"))
+    with pytest.raises(SystemExit) as exited:
+        cli.run()
+    assert (exited.value.code, frozen) == (1, [True])
+
+
+def test_the_graphspec_command_is_the_process_entry_point() -> None:
+    (script,) = entry_points(group="console_scripts", name="graphspec")
+    assert script.value == "graphspec.cli:run"
 
 
 def test_custom_objects_option_admits_a_user_layer(
