@@ -100,7 +100,7 @@ def per_node(shape: str) -> Callable[[Config], list[Row]]:
         files = {n: _per_node_files(cfg, shape, n) for n in sizes}
         cfg.progress(f"pernode/{shape}")
         try:
-            t = interleaved(files, cfg.reps(3), parse=True)
+            t = interleaved(files, cfg.reps(5), parse=True)
         except ChildFailed as e:
             return [error_row(f"pernode/{shape}", "validate", e)]
         rows = [row for n in sizes for row in _per_node_rows(shape, n, t[n], files[n][1])]
@@ -118,6 +118,7 @@ def per_node(shape: str) -> Callable[[Config], list[Row]]:
                 note="the sizes measured in turn",
             )
         )
+        rows.append(_values_growth(cfg, shape, {n: files[n][0] for n in (lo, hi)}))
         done = run(python("-m", "graphspec", "validate", str(files[hi][0])))
         rows.append(
             Row(
@@ -132,6 +133,27 @@ def per_node(shape: str) -> Callable[[Config], list[Row]]:
         return rows
 
     return measure
+
+
+def _values_growth(cfg: Config, shape: str, files: dict[int, Path]) -> Row:
+    """The growth of json.loads of the same values (the control row): what building that many
+    dicts, lists and strings costs at each size on this machine, in C, without graphspec."""
+    lo, hi = files
+    times: dict[int, list[float]] = {lo: [], hi: []}
+    for r in range(cfg.reps(5)):
+        for n in (lo, hi) if r % 2 == 0 else (hi, lo):
+            times[n].append(probe("values", path=str(files[n]))["values"])
+    a, b = median(times[lo]), median(times[hi])
+    return Row(
+        f"pernode/{shape}/growth/values",
+        f"json.loads of its values, {hi:,} vs {lo:,}",
+        b,
+        against_label=f"{lo:,} nodes",
+        against=a,
+        ratio=b / a,
+        note="a control, no target: the sizes measured in turn",
+        samples={str(lo): times[lo], str(hi): times[hi]},
+    )
 
 
 def _per_node_files(cfg: Config, shape: str, n: int) -> tuple[Path, Path | None]:

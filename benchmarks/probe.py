@@ -14,6 +14,7 @@ import sys
 import tempfile
 import time
 from collections.abc import Callable
+from functools import partial
 from pathlib import Path
 from typing import Any
 
@@ -79,6 +80,18 @@ def validate(
     return result
 
 
+def values(path: str) -> dict[str, Any]:
+    """json.loads of PATH's values written as JSON (the conversion untimed): building the same
+    dicts, lists and strings in C, a control for how validate's time grows with the file."""
+    import gc
+
+    from graphspec.syntax.reader import read
+
+    text = json.dumps(read(Path(path).read_text(encoding="utf-8")))
+    gc.collect()
+    return {"values": _timed(lambda: json.loads(text))}
+
+
 def _clear() -> None:
     import gc
 
@@ -90,7 +103,9 @@ def _clear() -> None:
 
 def build(specs: list[list[str]], runs: int) -> dict[str, Any]:
     """graphspec.build of each spec beside constructing its keras.applications twin, runs
-    times each, alternating which goes first; Keras's session cleared after every build."""
+    times each, alternating which goes first, after one build of each side untimed (the
+    first build of a model pays for the pages its weights are first written to: VGG16's
+    550 MB); Keras's session cleared after every build."""
     import keras
 
     import graphspec
@@ -100,11 +115,14 @@ def build(specs: list[list[str]], runs: int) -> dict[str, Any]:
     _clear()
     out: dict[str, Any] = {}
     for path, app in specs:
-        sides = {
-            "graphspec": lambda path=path: graphspec.build(path),
-            "keras": lambda app=app: getattr(keras.applications, app)(weights=None),
+        sides: dict[str, Callable[[], Any]] = {
+            "graphspec": partial(graphspec.build, path),
+            "keras": partial(getattr(keras.applications, app), weights=None),
         }
         times: dict[str, list[float]] = {"graphspec": [], "keras": [], "check": []}
+        for warm in sides.values():
+            warm()
+            _clear()
         for r in range(runs):
             order = ["graphspec", "keras"] if r % 2 == 0 else ["keras", "graphspec"]
             for side in order:
@@ -189,6 +207,7 @@ def import_application(app: str, runs: int) -> dict[str, Any]:
 
 PROBES: dict[str, Callable[..., dict[str, Any]]] = {
     "validate": validate,
+    "values": values,
     "build": build,
     "deep": deep,
     "import": import_application,

@@ -86,7 +86,7 @@ def scaling(s: Scaling) -> Callable[[Config], list[Row]]:
         files = {k: (s.write(cfg.work, k), None) for k in (n, 4 * n)}
         cfg.progress(case)
         try:
-            t = interleaved(files, cfg.reps(3), parse=False)
+            t = interleaved(files, cfg.reps(5), parse=False)
         except ChildFailed as e:
             return [error_row(case, s.what, e)]
         a, b = median(t[n]["validate"]), median(t[4 * n]["validate"])
