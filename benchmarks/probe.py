@@ -81,8 +81,9 @@ def validate(
 
 
 def values(path: str) -> dict[str, Any]:
-    """json.loads of PATH's values written as JSON (the conversion untimed): building the same
-    dicts, lists and strings in C, a control for how validate's time grows with the file."""
+    """json.loads of PATH's values written as JSON (the conversion untimed): building (and
+    freeing, as validate's time includes) the same dicts, lists and strings in C, a control
+    for how validate's time grows with the file."""
     import gc
 
     from graphspec.syntax.reader import read
@@ -103,9 +104,9 @@ def _clear() -> None:
 
 def build(specs: list[list[str]], runs: int) -> dict[str, Any]:
     """graphspec.build of each spec beside constructing its keras.applications twin, runs
-    times each, alternating which goes first, after one build of each side untimed (the
-    first build of a model pays for the pages its weights are first written to: VGG16's
-    550 MB); Keras's session cleared after every build."""
+    times each, alternating which goes first, after one build of each side untimed (in one
+    run the first timed build of VGG16, graphspec's, took 717 ms and the next four 330-403);
+    Keras's session cleared after every build."""
     import keras
 
     import graphspec
