@@ -3,8 +3,10 @@
 from __future__ import annotations
 
 import os
+import signal
 import textwrap
-from collections.abc import Callable
+from collections.abc import Callable, Iterator
+from contextlib import contextmanager
 from pathlib import Path
 
 import pytest
@@ -62,3 +64,15 @@ def hide_package(monkeypatch: pytest.MonkeyPatch) -> Callable[[str], None]:
         )
 
     return hide
+
+
+@contextmanager
+def sigint(handler: Callable[..., object] | int) -> Iterator[None]:
+    """Run the block with SIGINT's handler set to `handler` (then the one before again): a
+    test of Ctrl-C must not depend on how the suite was started (a script's background job,
+    or nohup, starts it with SIGINT ignored, and every process it starts inherits that)."""
+    before = signal.signal(signal.SIGINT, handler)
+    try:
+        yield
+    finally:
+        signal.signal(signal.SIGINT, before)

@@ -32,9 +32,15 @@ _held = 0
 def held_interrupts() -> Iterator[None]:
     """Run the block with Ctrl-C (SIGINT) held back; one that came meanwhile is raised as
     KeyboardInterrupt when the block ends, so that a file being written is never cut off.
-    Outside the main thread (where signals cannot be handled) the block runs as is."""
+    Outside the main thread (where signals cannot be handled) the block runs as is, and where
+    SIGINT is ignored (a process started by nohup, or in the background of a script) it stays
+    ignored."""
     global _held
-    if threading.current_thread() is not threading.main_thread() or _held:
+    if (
+        threading.current_thread() is not threading.main_thread()
+        or _held
+        or signal.getsignal(signal.SIGINT) is signal.SIG_IGN
+    ):
         yield
         return
     received: list[int] = []

@@ -23,7 +23,7 @@ from graphspec.ir import Named
 from graphspec.keras.callbacks import held_interrupts, holding
 from graphspec.resolve import callbacks as table
 from graphspec.resolve.fit_settings import logged_names, metric_name
-from tests.conftest import ROOT, Write
+from tests.conftest import ROOT, Write, sigint
 
 FIT_DATA = ROOT / "tests" / "data" / "fit"
 
@@ -219,13 +219,20 @@ def test_what_keras_raises_while_training_is_reported_on_the_fit_section_gs631(
 
 def test_an_interrupt_during_a_held_block_is_raised_when_it_ends() -> None:
     steps = []
-    with pytest.raises(KeyboardInterrupt), held_interrupts():
-        os.kill(os.getpid(), signal.SIGINT)
-        steps.append("the block went on")
-    assert steps == ["the block went on"]
-    assert signal.getsignal(signal.SIGINT) is signal.default_int_handler
-    with held_interrupts():
-        pass  # no interrupt: nothing raised
+    with sigint(signal.default_int_handler):  # as Python sets it up where Ctrl-C is not ignored
+        with pytest.raises(KeyboardInterrupt), held_interrupts():
+            os.kill(os.getpid(), signal.SIGINT)
+            steps.append("the block went on")
+        assert steps == ["the block went on"]
+        assert signal.getsignal(signal.SIGINT) is signal.default_int_handler
+        with held_interrupts():
+            pass  # no interrupt: nothing raised
+
+
+def test_where_ctrl_c_is_ignored_a_held_block_leaves_it_ignored() -> None:
+    with sigint(signal.SIG_IGN), held_interrupts():
+        os.kill(os.getpid(), signal.SIGINT)  # ignored: nothing raised when the block ends
+        assert signal.getsignal(signal.SIGINT) is signal.SIG_IGN
 
 
 def test_outside_the_main_thread_a_held_block_just_runs() -> None:

@@ -14,7 +14,7 @@ from pathlib import Path
 
 import keras
 
-from tests.conftest import ROOT
+from tests.conftest import ROOT, sigint
 
 FIT_DATA = ROOT / "tests" / "data" / "fit"
 ENV = {**os.environ, "PYTHONPATH": str(ROOT), "TF_CPP_MIN_LOG_LEVEL": "3"}
@@ -37,9 +37,10 @@ def rows(path: Path) -> int:
 def test_ctrl_c_keeps_the_last_checkpoint_and_leaves_no_partial_file(tmp_path: Path) -> None:
     spec = FIT_DATA / "checkpoint.yaml"  # 100,000 epochs, a checkpoint and a CSV row each
     argv = [*FIT, str(spec), "--synthetic", "512", "-o", "model.keras", "--history", "h.json"]
-    process = subprocess.Popen(
-        argv, cwd=tmp_path, env=ENV, stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True
-    )
+    with sigint(signal.default_int_handler):  # the child starts with Ctrl-C not ignored
+        process = subprocess.Popen(
+            argv, cwd=tmp_path, env=ENV, stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True
+        )
     log = tmp_path / "training.csv"
     wait_for(lambda: rows(log) >= 4, process)  # the header and three epochs
     process.send_signal(signal.SIGINT)
