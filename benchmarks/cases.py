@@ -8,7 +8,7 @@ from pathlib import Path
 
 from benchmarks import generate, scaling
 from benchmarks.common import Case, Config, error_row, interleaved
-from benchmarks.measure import ROOT, ChildFailed, median, probe, python, run
+from benchmarks.measure import ROOT, ChildFailed, median, probe, python, run, turn
 from benchmarks.report import Row
 
 HEAVY = ("tensorflow", "keras", "jax", "torch")
@@ -141,7 +141,7 @@ def _values_growth(cfg: Config, shape: str, files: dict[int, Path]) -> Row:
     lo, hi = files
     times: dict[int, list[float]] = {lo: [], hi: []}
     for r in range(cfg.reps(5)):
-        for n in (lo, hi) if r % 2 == 0 else (hi, lo):
+        for n in turn((lo, hi), r):
             times[n].append(probe("values", path=str(files[n]))["values"])
     a, b = median(times[lo]), median(times[hi])
     return Row(

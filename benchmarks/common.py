@@ -6,7 +6,7 @@ from collections.abc import Callable, Mapping
 from dataclasses import dataclass, field
 from pathlib import Path
 
-from benchmarks.measure import ChildFailed, probe
+from benchmarks.measure import ChildFailed, probe, turn
 from benchmarks.report import Row
 
 
@@ -74,7 +74,7 @@ def interleaved(
     t: dict[int, dict[str, list[float]]] = {n: {} for n in files}
     sizes = list(files)
     for r in range(reps):
-        for n in sizes if r % 2 == 0 else sizes[::-1]:
+        for n in turn(sizes, r):
             path, expanded = files[n]
             for key, v in validate_runs(path, 1, parse, expanded, turn=r).items():
                 t[n].setdefault(key, []).extend(v)

@@ -10,9 +10,10 @@ import subprocess
 import sys
 import tempfile
 import time
+from collections.abc import Sequence
 from dataclasses import dataclass
 from pathlib import Path
-from typing import Any
+from typing import Any, TypeVar
 
 ROOT = Path(__file__).resolve().parent.parent
 SOURCE = [ROOT]
@@ -20,6 +21,7 @@ SOURCE = [ROOT]
 CWD = [Path(tempfile.gettempdir())]
 """Where children run: not a source tree, since `python -m` puts the working directory first
 on the path."""
+T = TypeVar("T")
 MARK = "BENCHMARK-RESULT "
 TIMEOUT = 1800.0
 """Seconds one child may run before the case is reported as an error."""
@@ -126,6 +128,12 @@ def probe(kind: str, **params: Any) -> dict[str, Any]:
             return result
     tail = (done.stderr.strip().splitlines() or ["(no output)"])[-1]
     raise ChildFailed(f"probe {kind} exited {done.returncode}: {tail}")
+
+
+def turn(items: Sequence[T], r: int) -> Sequence[T]:
+    """The sides or sizes in the order repetition `r` measures them: as given, then the other
+    way round every other repetition, so that none always goes first."""
+    return items if r % 2 == 0 else items[::-1]
 
 
 def median(values: list[float]) -> float:

@@ -18,7 +18,7 @@ from functools import partial
 from pathlib import Path
 from typing import Any
 
-from benchmarks.measure import MARK, ROOT
+from benchmarks.measure import MARK, ROOT, turn
 
 WARM_SPEC = ROOT / "specs" / "seed" / "mlp.yaml"
 
@@ -125,8 +125,7 @@ def build(specs: list[list[str]], runs: int) -> dict[str, Any]:
             warm()
             _clear()
         for r in range(runs):
-            order = ["graphspec", "keras"] if r % 2 == 0 else ["keras", "graphspec"]
-            for side in order:
+            for side in turn(("graphspec", "keras"), r):
                 times[side].append(_timed(sides[side]))
                 _clear()
             start = time.perf_counter()
@@ -163,8 +162,7 @@ def deep(n: int, runs: int) -> dict[str, Any]:
         sides = {"graphspec": lambda: graphspec.build(path), "keras": lambda: _keras_calls(layers)}
         times: dict[str, list[float]] = {"graphspec": [], "keras": []}
         for r in range(runs):
-            order = ["graphspec", "keras"] if r % 2 == 0 else ["keras", "graphspec"]
-            for side in order:
+            for side in turn(("graphspec", "keras"), r):
                 times[side].append(_timed(sides[side]))
                 _clear()
         model = graphspec.build(path)  # the weights are allocated, as Keras's own are
@@ -195,8 +193,7 @@ def import_application(app: str, runs: int) -> dict[str, Any]:
             "keras": lambda: getattr(keras.applications, app)(weights=None),
         }
         for r in range(runs):
-            order = ["graphspec", "keras"] if r % 2 == 0 else ["keras", "graphspec"]
-            for side in order:
+            for side in turn(("graphspec", "keras"), r):
                 with (
                     contextlib.redirect_stdout(io.StringIO()),
                     contextlib.redirect_stderr(io.StringIO()),
