@@ -37,20 +37,32 @@ def _imports(argv: list[str]) -> tuple[list[str], float]:
     return sorted(heavy), own
 
 
-def startup(cfg: Config) -> list[Row]:
-    sides = {
-        "python": python("-c", "pass"),
-        "help": python("-m", "graphspec", "--help"),
-        "validate": python("-m", "graphspec", "validate", RESNET),
-    }
-    times: dict[str, list[float]] = {k: [] for k in sides}
-    for r in range(cfg.reps(9, 3)):
-        names = list(sides)
-        for name in names[r % 3 :] + names[: r % 3]:  # rotate who goes first
-            done = run(sides[name])
+STARTS = {
+    "python": ["-c", "pass"],
+    "help": ["-m", "graphspec", "--help"],
+    "validate": ["-m", "graphspec", "validate", RESNET],
+}
+"""The whole processes timed side by side: the interpreter alone, --help, validate."""
+
+
+def _start_times(reps: int) -> dict[str, list[float]]:
+    """Seconds of each of STARTS in `reps` rounds, rotating which goes first."""
+    times: dict[str, list[float]] = {k: [] for k in STARTS}
+    names = list(STARTS)
+    for r in range(reps):
+        for name in names[r % 3 :] + names[: r % 3]:
+            done = run(python(*STARTS[name]))
             if done.returncode != 0:
-                return [error_row("startup", name, ChildFailed(done.stderr.strip()[-160:]))]
+                raise ChildFailed(f"{name}: {done.stderr.strip()[-160:]}")
             times[name].append(done.seconds)
+    return times
+
+
+def startup(cfg: Config) -> list[Row]:
+    try:
+        times = _start_times(cfg.reps(9, 3))
+    except ChildFailed as e:
+        return [error_row("startup", "whole process", e)]
     base = median(times["python"])
     rows = [
         Row(
@@ -73,11 +85,8 @@ def startup(cfg: Config) -> list[Row]:
             note=f"python + {(median(times['validate']) - base) * 1000:.0f} ms",
         ),
     ]
-    for name, argv in (
-        ("help", ["-m", "graphspec", "--help"]),
-        ("validate", ["-m", "graphspec", "validate", RESNET]),
-    ):
-        heavy, own = _imports(argv)
+    for name in ("help", "validate"):
+        heavy, own = _imports(STARTS[name])
         rows.append(
             Row(
                 f"startup/{name}/imports",

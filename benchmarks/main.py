@@ -10,6 +10,7 @@ import sys
 import tempfile
 import time
 from pathlib import Path
+from typing import Any
 
 from benchmarks import measure
 from benchmarks.cases import CASES
@@ -69,14 +70,46 @@ def main(argv: list[str] | None = None) -> int:
         for c in CASES:
             print(f"{c.name:28} {c.about}")
         return 0 if args.list else 2
-    if args.runs is not None and args.runs < 1:
-        print("python -m benchmarks: error: --runs must be at least 1", file=sys.stderr)
+    error = _option_error(args)
+    if error:
+        print(f"python -m benchmarks: error: {error}", file=sys.stderr)
         return 2
+    info, before = _header(args)
+    started = time.perf_counter()
+    rows = _run(cases, args)
+    after = loadavg()
+    counts = {k: sum(r.result == k for r in rows) for k in ("PASS", "MISS", "SKIP", "ERROR")}
+    print(f"\n{'load:':12} {after} (1, 5, 15 min) after; {time.perf_counter() - started:.0f} s")
+    print("  ".join(f"{k} {v}" for k, v in counts.items()))
+    if args.markdown:
+        print()
+        print(markdown(rows))
+    if args.json:
+        record: dict[str, Any] = {"machine": info, "load_before": before, "load_after": after}
+        record["mode"] = _mode(args)
+        record["rows"] = [as_json(r) for r in rows]
+        Path(args.json).write_text(json.dumps(record, indent=1), "utf-8")
+    return 1 if counts["ERROR"] else 0
+
+
+def _option_error(args: argparse.Namespace) -> str | None:
+    """What is wrong with --runs or --source (the source tree measured is set here)."""
+    if args.runs is not None and args.runs < 1:
+        return "--runs must be at least 1"
     if args.source:
         measure.SOURCE[0] = Path(args.source).resolve()
         if not (measure.SOURCE[0] / "graphspec" / "__init__.py").is_file():
-            print(f"python -m benchmarks: error: no graphspec/ in {args.source}", file=sys.stderr)
-            return 2
+            return f"no graphspec/ in {args.source}"
+    return None
+
+
+def _mode(args: argparse.Namespace) -> str:
+    return "quick" if args.quick else "full"
+
+
+def _header(args: argparse.Namespace) -> tuple[dict[str, Any], str]:
+    """Write the bytecode cache first, print the machine, the load and the table's header;
+    the machine's description and the load before."""
     info = machine()
     info["source"] = str(measure.SOURCE[0])
     written, modules = measure.write_bytecode(measure.SOURCE[0])
@@ -87,11 +120,15 @@ def main(argv: list[str] | None = None) -> int:
         print(f"{k + ':':12} {v}")
     before = loadavg()
     print(f"{'load:':12} {before} (1, 5, 15 min) before")
-    mode = "quick" if args.quick else "full"
-    print(f"{'mode:':12} {mode}, runs {args.runs or 'per case'}; times are medians\n")
+    print(f"{'mode:':12} {_mode(args)}, runs {args.runs or 'per case'}; times are medians\n")
     print("  ".join(h.ljust(w) for h, w in zip(HEADER, WIDTHS, strict=True)).rstrip())
+    return info, before
+
+
+def _run(cases: list[Case], args: argparse.Namespace) -> list[Row]:
+    """Measure the cases, printing each row as it comes, the generated specs in a temporary
+    directory (or --keep's)."""
     rows: list[Row] = []
-    started = time.perf_counter()
     with tempfile.TemporaryDirectory() as tmp:
         work = Path(args.keep).resolve() if args.keep else Path(tmp)
         measure.CWD[0] = work
@@ -101,25 +138,4 @@ def main(argv: list[str] | None = None) -> int:
             for row in case.measure(cfg):
                 rows.append(row)
                 _print_row(row, WIDTHS)
-    after = loadavg()
-    counts = {k: sum(r.result == k for r in rows) for k in ("PASS", "MISS", "SKIP", "ERROR")}
-    print(f"\n{'load:':12} {after} (1, 5, 15 min) after; {time.perf_counter() - started:.0f} s")
-    print("  ".join(f"{k} {v}" for k, v in counts.items()))
-    if args.markdown:
-        print()
-        print(markdown(rows))
-    if args.json:
-        Path(args.json).write_text(
-            json.dumps(
-                {
-                    "machine": info,
-                    "load_before": before,
-                    "load_after": after,
-                    "mode": mode,
-                    "rows": [as_json(r) for r in rows],
-                },
-                indent=1,
-            ),
-            "utf-8",
-        )
-    return 1 if counts["ERROR"] else 0
+    return rows

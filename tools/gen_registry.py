@@ -242,6 +242,30 @@ def op_entry(name: str) -> dict[str, Any]:
     }
 
 
+def _layers(keras: Any) -> dict[str, Any]:
+    """Every public layer class of keras.layers, and those the applications use besides."""
+    layers = {
+        name: layer_entry(obj, keras.layers.Layer)
+        for name in sorted(dir(keras.layers))
+        if not name.startswith("_")
+        and isinstance(obj := getattr(keras.layers, name), type)
+        and issubclass(obj, keras.layers.Layer)
+    }
+    layers.update(application_layers(keras.layers.Layer, set(layers)))
+    return layers
+
+
+def _applications(keras: Any) -> dict[str, Any]:
+    """Each keras.applications constructor's keyword arguments, and which are required."""
+    apps = {}
+    for name in sorted(dir(keras.applications)):
+        obj = getattr(keras.applications, name)
+        if name[0].isupper() and inspect.isfunction(obj):
+            _, keyword, required, _, _ = _params(obj)
+            apps[name] = {"keywords": keyword, "required": required}
+    return apps
+
+
 def registry() -> dict[str, Any]:
     """keras_registry.json's data, from the installed Keras."""
     import keras
@@ -255,41 +279,21 @@ def registry() -> dict[str, Any]:
         regularizers,
     )
 
-    layers = {
-        name: layer_entry(obj, keras.layers.Layer)
-        for name in sorted(dir(keras.layers))
-        if not name.startswith("_")
-        and isinstance(obj := getattr(keras.layers, name), type)
-        and issubclass(obj, keras.layers.Layer)
-    }
-    layers.update(application_layers(keras.layers.Layer, set(layers)))
-    apps = {}
-    for name in sorted(dir(keras.applications)):
-        obj = getattr(keras.applications, name)
-        if name[0].isupper() and inspect.isfunction(obj):
-            _, keyword, required, _, _ = _params(obj)
-            apps[name] = {"keywords": keyword, "required": required}
     functions = [n for n in dir(keras.ops) if inspect.isfunction(getattr(keras.ops, n))]
+    kinds = (losses, metrics, optimizers, initializers, regularizers, constraints)
     objects = {
-        kind: {
+        module.__name__.rsplit(".", 1)[-1]: {
             name: argument_types(obj, obj.__init__, objects=True)
             for name, obj in sorted(module.ALL_OBJECTS_DICT.items())
             if isinstance(obj, type)
         }
-        for kind, module in (
-            ("losses", losses),
-            ("metrics", metrics),
-            ("optimizers", optimizers),
-            ("initializers", initializers),
-            ("regularizers", regularizers),
-            ("constraints", constraints),
-        )
+        for module in kinds
     }
     return {
         "keras_version": keras.__version__,
         "object_arguments": objects,
-        "layers": layers,
-        "applications": apps,
+        "layers": _layers(keras),
+        "applications": _applications(keras),
         "losses": sorted(losses.ALL_OBJECTS_DICT),
         "metrics": sorted({*metrics.ALL_OBJECTS_DICT, "acc", "accuracy", "ce", "crossentropy"}),
         "optimizers": sorted(optimizers.ALL_OBJECTS_DICT),

@@ -107,7 +107,7 @@ def code_change(text: str) -> tuple[str, str]:
     return m.group(1), m.group(2)
 
 
-def main(argv: list[str] | None = None) -> int:
+def _parser() -> argparse.ArgumentParser:
     p = argparse.ArgumentParser(
         description=(__doc__ or "").splitlines()[0],
         formatter_class=argparse.RawDescriptionHelpFormatter,
@@ -131,6 +131,11 @@ def main(argv: list[str] | None = None) -> int:
         "--cases", type=Path, default=INVALID, metavar="DIR", help="the cases' directory"
     )
     p.add_argument("--write", action="store_true", help=argparse.SUPPRESS)
+    return p
+
+
+def main(argv: list[str] | None = None) -> int:
+    p = _parser()
     args = p.parse_args(argv)
     if args.write:
         p.error(
@@ -146,37 +151,45 @@ def main(argv: list[str] | None = None) -> int:
     if str(ROOT) not in sys.path:
         sys.path.insert(0, str(ROOT))
     accepted = set(args.accept_code)
-    rewriting = bool(accepted or args.force)  # only the cases named (checked above)
     used: set[tuple[str, str]] = set()
     left = 0
     for name in args.names or sorted(c.stem for c in cases.glob("*.yaml")):
-        expected = cases / f"{name}.expected"
-        comments, old, command = split(expected.read_text("utf-8"))
-        new = printed(cases / f"{name}.yaml", command)
-        if new == old:
-            continue
-        diff = compare(old, new)
-        for a, b, at in diff.codes:
-            print(f"codes   {name}: {a} → {b} (line {at})")
-        if diff.changed:
-            print(f"CHANGED {name}")
-            for sign, lines in (("-", old), ("+", new)):
-                for line in lines:
-                    print(f"    {sign} {line}")
-        flags = [f"--accept-code {a}={b}" for a, b in dict.fromkeys(c[:2] for c in diff.codes)]
-        flags += ["--force"] if diff.changed else []
-        accepts = all((a, b) in accepted for a, b, _ in diff.codes)
-        if rewriting and accepts and (args.force or not diff.changed):
-            used.update((a, b) for a, b, _ in diff.codes)
-            expected.write_text("\n".join([*comments, *new]) + "\n", "utf-8")
-            print(f"        {name}.expected rewritten")
-            continue
-        left += 1
-        state = "not rewritten; rewrite" if rewriting else "rewrite"
-        print(f"        {name}.expected: {state} it with {' '.join(flags)} {name}")
+        left += not _case(cases, name, accepted, args.force, used)
     for a, b in sorted(accepted - used):
         print(f"--accept-code {a}={b} rewrote nothing")
     return 1 if left or accepted - used else 0
+
+
+def _case(
+    cases: Path, name: str, accepted: set[tuple[str, str]], force: bool, used: set[tuple[str, str]]
+) -> bool:
+    """Report how case NAME's output differs from its .expected and rewrite it where the
+    changes are accepted (adding those to `used`); whether nothing differs any more."""
+    rewriting = bool(accepted or force)  # only the cases named (main checks it)
+    expected = cases / f"{name}.expected"
+    comments, old, command = split(expected.read_text("utf-8"))
+    new = printed(cases / f"{name}.yaml", command)
+    if new == old:
+        return True
+    diff = compare(old, new)
+    for a, b, at in diff.codes:
+        print(f"codes   {name}: {a} → {b} (line {at})")
+    if diff.changed:
+        print(f"CHANGED {name}")
+        for sign, lines in (("-", old), ("+", new)):
+            for line in lines:
+                print(f"    {sign} {line}")
+    flags = [f"--accept-code {a}={b}" for a, b in dict.fromkeys(c[:2] for c in diff.codes)]
+    flags += ["--force"] if diff.changed else []
+    accepts = all((a, b) in accepted for a, b, _ in diff.codes)
+    if rewriting and accepts and (force or not diff.changed):
+        used.update((a, b) for a, b, _ in diff.codes)
+        expected.write_text("\n".join([*comments, *new]) + "\n", "utf-8")
+        print(f"        {name}.expected rewritten")
+        return True
+    state = "not rewritten; rewrite" if rewriting else "rewrite"
+    print(f"        {name}.expected: {state} it with {' '.join(flags)} {name}")
+    return False
 
 
 if __name__ == "__main__":

@@ -200,32 +200,10 @@ def _fit(
     from graphspec.keras import train
 
     program = train.with_loss(checked.program, args.loss)
-    with session.scope():  # the whole build: graphspec allocates its variables late
-        model = train.build_model(
-            program,
-            list(checked.spec.shared),
-            train.Trainable(tuple(args.freeze), tuple(args.unfreeze)),
-            custom,
-            args.max_params,
-            session.seed(args.seed),
-            Path(args.load_weights) if args.load_weights else None,
-        )
+    model = _model(args, checked, program, custom, session)
     if args.freeze or args.unfreeze:
         print(_trainable_line(model, args))
-    prepared = train.prepare(
-        model,
-        program,
-        data=Path(args.data) if args.data else None,
-        rows=args.synthetic,
-        seed=0 if args.seed is None else args.seed,
-        length=args.length,
-        validation=Path(args.validation_data) if args.validation_data else None,
-    )
-    batch = args.batch_size
-    if session.job.mode is not None:
-        settings = checked.spec.fit
-        batch = batch or (settings.batch_size if settings is not None else None) or 32
-        prepared, batch = session.shard(prepared, batch)
+    prepared, batch = _data(args, checked, program, model, session)
     try:
         with session.training(model):
             history = train.train(
@@ -253,6 +231,49 @@ def _fit(
             f"{written}; checkpoints already written are kept whole",
         )
     return None
+
+
+def _model(
+    args: argparse.Namespace, checked: Any, program: Any, custom: dict[str, Any], session: Any
+) -> Any:
+    """The model to train, built in the session's scope (graphspec allocates its variables
+    late, so the whole build is inside it), --freeze/--unfreeze and --load-weights applied."""
+    from graphspec.keras import train
+
+    with session.scope():
+        return train.build_model(
+            program,
+            list(checked.spec.shared),
+            train.Trainable(tuple(args.freeze), tuple(args.unfreeze)),
+            custom,
+            args.max_params,
+            session.seed(args.seed),
+            Path(args.load_weights) if args.load_weights else None,
+        )
+
+
+def _data(
+    args: argparse.Namespace, checked: Any, program: Any, model: Any, session: Any
+) -> tuple[Any, int | None]:
+    """The training data (--data, --synthetic, --validation-data) and the batch size; in a
+    distributed job, this worker's shard and its share of the global batch."""
+    from graphspec.keras import train
+
+    prepared = train.prepare(
+        model,
+        program,
+        data=Path(args.data) if args.data else None,
+        rows=args.synthetic,
+        seed=0 if args.seed is None else args.seed,
+        length=args.length,
+        validation=Path(args.validation_data) if args.validation_data else None,
+    )
+    batch: int | None = args.batch_size
+    if session.job.mode is not None:
+        settings = checked.spec.fit
+        batch = batch or (settings.batch_size if settings is not None else None) or 32
+        prepared, batch = session.shard(prepared, batch)
+    return prepared, batch
 
 
 def _trainable_line(model: Any, args: argparse.Namespace) -> str:

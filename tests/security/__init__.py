@@ -1,0 +1,1 @@
+"""Safety guarantees (SECURITY.md): one regression test per attack class, named after it."""
