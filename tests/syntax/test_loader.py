@@ -277,14 +277,16 @@ def test_the_values_cap_holds_on_either_reader(anchor: str) -> None:
     assert d.message.startswith("the document expands to more than 1,000,000 values")
 
 
-def _indexed_positions(text: str) -> tuple[list[object], dict[object, Pos]]:
-    """The positions read_indexed finds (without its `<key>` entries: no diagnostic is
-    located there on a text read without a problem), in their order, and the keys'."""
-    from graphspec.syntax.indexed import read_indexed
+def _same_positions(text: str) -> None:
+    """plain_positions finds the positions read_indexed finds (without its `<key>` entries:
+    no diagnostic is located there on a text read without a problem), in their order, and
+    the keys'."""
+    from graphspec.syntax.indexed import plain_positions, read_indexed
 
     _, builder = read_indexed(text, "s.yaml")
     values = [(p, pos) for p, pos in builder.positions.items() if "<key>" not in p]
-    return values, builder.key_positions
+    found = plain_positions(text)
+    assert (values, builder.key_positions) == (list(found.positions.items()), found.key_positions)
 
 
 @settings(max_examples=400, deadline=None)
@@ -300,12 +302,10 @@ def test_positions_alone_are_the_indexed_readers(text: str) -> None:
     """A text the plain reader reads without a problem is indexed (on the first diagnostic)
     by indexed.plain_positions: the same positions, in the same order, as read_indexed's."""
     from graphspec.syntax import reader
-    from graphspec.syntax.indexed import plain_positions
 
     if _outcome(reader.Plain, text)[0] != "values":
         return  # (a problem: read_indexed reads it, and finds the positions as it goes)
-    found = plain_positions(text)
-    assert _indexed_positions(text) == (list(found.positions.items()), found.key_positions)
+    _same_positions(text)
 
 
 _ROOT = Path(__file__).parents[2]
@@ -327,8 +327,4 @@ _SPECS = [p for d in ("specs", "tests/data") for p in sorted((_ROOT / d).glob("*
 def test_positions_alone_on_the_specs_here(path: Path) -> None:
     """The same, on every spec file here that the plain reader reads (the others, with an
     anchor, an alias or a problem, are indexed by read_indexed itself)."""
-    from graphspec.syntax.indexed import plain_positions
-
-    text = path.read_bytes().decode("utf-8-sig")
-    found = plain_positions(text)
-    assert _indexed_positions(text) == (list(found.positions.items()), found.key_positions)
+    _same_positions(path.read_bytes().decode("utf-8-sig"))
